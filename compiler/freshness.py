@@ -1,0 +1,109 @@
+"""Is an output directory exactly what compiling the current sources gives?
+
+Answered from hashes alone, without parsing or rendering: the manifest written beside the outputs
+records the sha256 of every source, of every output, and a fingerprint of the generator (deckc's
+version, templates and schemas).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from compiler import __version__
+from compiler.resources import schema_dir, templates_dir
+
+MANIFEST = "deck.manifest.json"
+SOURCE_GLOBS = ("backends.toml", "routing_profiles.toml", "backends/*.toml", "deck/*.toml")
+
+
+class State(enum.Enum):
+    CURRENT = "current"
+    STALE = "stale"  # sources (or deckc itself) changed since the outputs were made
+    EDITED = "edited"  # an output differs from what deckc wrote
+    MISSING = "missing"  # no outputs, or some are missing
+
+
+@dataclass(frozen=True)
+class Freshness:
+    state: State
+    changed_sources: tuple[str, ...] = ()
+    edited_outputs: tuple[str, ...] = ()
+    missing_outputs: tuple[str, ...] = ()
+    generator_changed: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@cache
+def generator_fingerprint() -> str:
+    digest = hashlib.sha256(f"deckc {__version__}\n".encode())
+    for root in (templates_dir(), schema_dir()):
+        for path in sorted(
+            p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        ):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def source_hashes(config_dir: Path) -> dict[str, str]:
+    """sha256 of every TOML file deckc reads (or warns about) in ``config_dir``."""
+    hashes = {}
+    for pattern in SOURCE_GLOBS:
+        for path in sorted(config_dir.glob(pattern)):
+            if path.is_file():
+                hashes[path.relative_to(config_dir).as_posix()] = _sha(path.read_bytes())
+    return hashes
+
+
+def manifest_text(sources: Mapping[str, str], outputs: Mapping[str, str]) -> str:
+    manifest = {
+        "generator": generator_fingerprint(),
+        "outputs": {rel: _sha(text.encode("utf-8")) for rel, text in sorted(outputs.items())},
+        "sources": dict(sorted(sources.items())),
+    }
+    return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+
+
+def freshness(config_dir: Path, out_dir: Path) -> Freshness:
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        recorded_sources: dict[str, str] = manifest["sources"]
+        recorded_outputs: dict[str, str] = manifest["outputs"]
+        generator = manifest["generator"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return Freshness(State.MISSING, missing_outputs=(MANIFEST,))
+    current = source_hashes(config_dir)
+    changed = sorted(
+        rel
+        for rel in set(current) | set(recorded_sources)
+        if current.get(rel) != recorded_sources.get(rel)
+    )
+    missing, edited = [], []
+    for rel, digest in sorted(recorded_outputs.items()):
+        try:
+            actual = _sha((out_dir / rel).read_bytes())
+        except OSError:
+            missing.append(rel)
+            continue
+        if actual != digest:
+            edited.append(rel)
+    generator_changed = generator != generator_fingerprint()
+    if missing:
+        state = State.MISSING
+    elif edited:
+        state = State.EDITED
+    elif changed or generator_changed:
+        state = State.STALE
+    else:
+        state = State.CURRENT
+    return Freshness(state, tuple(changed), tuple(edited), tuple(missing), generator_changed)

@@ -1,0 +1,218 @@
+"""Load stage: the only place that reads source files.
+
+Each file is read as bytes (for its hash), decoded as strict UTF-8, parsed with tomli and scanned
+for the position of every key, so later stages can point at ``file:line:col`` for any key path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli
+
+from compiler.errors import (
+    CompileFailed,
+    ConfigSyntaxError,
+    DeckError,
+    KeyPath,
+    Location,
+    ModelDeckNotFoundError,
+    ModelsManagerError,
+    Severity,
+)
+from compiler.naming import BACKEND_NAME
+from compiler.positions import key_positions
+
+BACKENDS_FILE = "backends.toml"
+ROUTING_FILE = "routing_profiles.toml"
+MODELS_DIR = "backends"
+DECK_DIR = "deck"
+BASE_DECK = "deck/base_deck.toml"
+OVERRIDES = "deck/overrides.toml"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One parsed TOML file: path (relative to the configuration directory), data, positions."""
+
+    path: str
+    data: Mapping[str, Any]
+    positions: Mapping[KeyPath, tuple[int, int]]
+    sha256: str
+
+    def locate(self, key_path: KeyPath) -> Location:
+        """The position of ``key_path``, or of its nearest ancestor that has one."""
+        for end in range(len(key_path), 0, -1):
+            pos = self.positions.get(key_path[:end])
+            if pos is not None:
+                return Location(self.path, *pos)
+        return Location(self.path, 1, 1) if self.positions else Location(self.path)
+
+
+@dataclass(frozen=True)
+class SourceSet:
+    """Every source file of one configuration directory, in the order they apply."""
+
+    backends: SourceFile
+    routing: SourceFile
+    models: Mapping[str, SourceFile]
+    decks: tuple[SourceFile, ...]
+    warnings: tuple[DeckError, ...] = field(default=())
+    ignored: Mapping[str, str] = field(default_factory=dict)  # path -> sha256 of unused files
+
+    def files(self) -> tuple[SourceFile, ...]:
+        return (self.backends, self.routing, *self.models.values(), *self.decks)
+
+    def hashes(self) -> dict[str, str]:
+        """sha256 of every TOML file of the directory, used or ignored, by path."""
+        hashes = {f.path: f.sha256 for f in self.files()}
+        hashes.update(self.ignored)
+        return dict(sorted(hashes.items()))
+
+
+def parse_source(path: str, raw: bytes) -> SourceFile:
+    """Parse one file's bytes; raises a located :class:`ConfigSyntaxError`."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigSyntaxError(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            location=Location(path, line, column),
+            hint="TOML files must be UTF-8 encoded",
+        ) from None
+    try:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
+        raise ConfigSyntaxError(
+            f"invalid TOML: {getattr(exc, 'msg', str(exc))}",
+            location=Location(path, getattr(exc, "lineno", 0), getattr(exc, "colno", 0)),
+        ) from None
+    return SourceFile(path, data, key_positions(text), hashlib.sha256(raw).hexdigest())
+
+
+def _read(root: Path, rel: str, missing: type[DeckError], what: str) -> SourceFile:
+    file = root / rel
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise missing(f"{what} not found", location=Location(rel)) from None
+    except OSError as exc:
+        raise missing(f"cannot read {what}: {exc.strerror}", location=Location(rel)) from None
+    return parse_source(rel, raw)
+
+
+def _deck_order(root: Path) -> list[str]:
+    names = sorted(p.name for p in (root / DECK_DIR).glob("*.toml") if p.is_file())
+    middle = [n for n in names if n not in ("base_deck.toml", "overrides.toml")]
+    ordered = ["base_deck.toml", *middle]
+    if "overrides.toml" in names:
+        ordered.append("overrides.toml")
+    return [f"{DECK_DIR}/{n}" for n in ordered]
+
+
+def load_sources(root: Path) -> SourceSet:
+    """Read every source of the configuration directory ``root``.
+
+    All problems found are raised together as :class:`CompileFailed`.
+    """
+    if not root.is_dir():
+        raise CompileFailed(
+            [
+                ModelDeckNotFoundError(
+                    "configuration directory not found",
+                    location=Location("."),
+                    hint="pass --config-dir pointing at your .pipelex/inference directory",
+                )
+            ]
+        )
+    problems: list[DeckError] = []
+    loaded: dict[str, SourceFile] = {}
+    required = [
+        (BACKENDS_FILE, ModelsManagerError, "backends file"),
+        (ROUTING_FILE, ModelsManagerError, "routing profiles file"),
+    ]
+    deck_paths = _deck_order(root)
+    if not (root / BASE_DECK).is_file():
+        problems.append(
+            ModelDeckNotFoundError(
+                "model deck not found",
+                location=Location(BASE_DECK),
+                hint="create deck/base_deck.toml with your [aliases] and [llm_presets]",
+            )
+        )
+        deck_paths = [p for p in deck_paths if p != BASE_DECK]
+    for rel, missing, what in [
+        *required,
+        *((p, ModelDeckNotFoundError, "deck") for p in deck_paths),
+    ]:
+        try:
+            loaded[rel] = _read(root, rel, missing, what)
+        except DeckError as exc:
+            problems.append(exc)
+
+    models, warnings, ignored = _load_model_files(root, loaded.get(BACKENDS_FILE), problems)
+    if problems:
+        raise CompileFailed(problems)
+    return SourceSet(
+        backends=loaded[BACKENDS_FILE],
+        routing=loaded[ROUTING_FILE],
+        models=models,
+        decks=tuple(loaded[p] for p in deck_paths),
+        warnings=tuple(warnings),
+        ignored=ignored,
+    )
+
+
+def _load_model_files(
+    root: Path, backends: SourceFile | None, problems: list[DeckError]
+) -> tuple[dict[str, SourceFile], list[DeckError], dict[str, str]]:
+    """Read ``backends/<name>.toml`` for every declared backend whose name is safe; hash the
+    files no declared backend uses."""
+    models: dict[str, SourceFile] = {}
+    warnings: list[DeckError] = []
+    ignored: dict[str, str] = {}
+    if backends is None:
+        return models, warnings, ignored
+    declared = [n for n, v in backends.data.items() if isinstance(v, dict)]
+    for name in declared:
+        if not BACKEND_NAME.match(name):
+            continue  # schema validation reports the bad name; it never reaches the file system
+        rel = f"{MODELS_DIR}/{name}.toml"
+        if not (root / rel).is_file():
+            table = backends.data[name]
+            if table.get("enabled", True) is not False:
+                warnings.append(
+                    ModelsManagerError(
+                        f"backend `{name}` serves no models: {rel} not found",
+                        location=backends.locate((name,)),
+                        key_path=(name,),
+                        hint=f"create {rel} with one table per model",
+                        severity=Severity.WARNING,
+                    )
+                )
+            continue
+        try:
+            models[name] = _read(root, rel, ModelsManagerError, "model file")
+        except DeckError as exc:
+            problems.append(exc)
+    models_dir = root / MODELS_DIR
+    if models_dir.is_dir():
+        for extra in sorted(p.name for p in models_dir.glob("*.toml")):
+            if extra[: -len(".toml")] not in declared:
+                rel = f"{MODELS_DIR}/{extra}"
+                ignored[rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+                warnings.append(
+                    ModelsManagerError(
+                        f"no backend `{extra[: -len('.toml')]}` in backends.toml; file ignored",
+                        location=Location(rel),
+                        hint="declare the backend in backends.toml or remove the file",
+                        severity=Severity.WARNING,
+                    )
+                )
+    return models, warnings, ignored

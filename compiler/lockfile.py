@@ -1,0 +1,204 @@
+"""Emit stage: the resolved deck as one canonical JSON lockfile (SPEC §4).
+
+Sorted keys, two-space indentation, one value per line and a trailing newline: one changed alias
+or route is a one-line diff.  The lockfile is checked against ``schema/deck.lock.schema.json``
+before anyone writes it.  Provenance (where each entry was written) lives in its own section so
+that moving lines around in the sources does not disturb the sections reviewers read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import jsonschema
+
+from compiler import __version__, envrefs
+from compiler.errors import Location
+from compiler.model import (
+    Backend,
+    Config,
+    ModelSpec,
+    Preset,
+    Profile,
+    ProfileResolution,
+    Resolution,
+    Resolved,
+    Routing,
+    SelectedChoice,
+)
+from compiler.resources import load_schema
+
+SCHEMA_VERSION = 1
+LOCK_SCHEMA = "deck.lock"
+HEADER = {
+    "by": f"deckc {__version__}",
+    "do_not_edit": "generated from .pipelex/inference; edit the TOML sources instead",
+    "regenerate": "make compile  (or: deckc compile --config-dir <dir> --out <dir>)",
+    "schema_version": SCHEMA_VERSION,
+}
+
+Lock = dict[str, Any]
+
+
+def build_lock(resolved: Resolved) -> Lock:
+    config = resolved.config
+    return {
+        "_generated": HEADER,
+        "active_profile": config.active,
+        "backends": {name: _backend(b) for name, b in config.backends.items()},
+        "choices": {kind: _choice(c) for kind, c in resolved.choices.items()},
+        "deck": {
+            "aliases": {
+                name: list(a.targets) if a.is_list else a.targets[0]
+                for name, a in config.deck.aliases.items()
+            },
+            "presets": {name: _preset(p) for name, p in config.deck.presets.items()},
+        },
+        "models": {
+            backend: {name: _spec(spec) for name, spec in specs.items()}
+            for backend, specs in config.models.items()
+        },
+        "profiles": {name: _profile(p) for name, p in resolved.profiles.items()},
+        "provenance": _provenance(config),
+        "sources": dict(config.sources),
+    }
+
+
+def dumps(lock: Lock) -> str:
+    """Canonical text: byte-identical for identical data, whatever the machine."""
+    return json.dumps(lock, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@cache
+def _lock_validator() -> Any:
+    schema = load_schema(LOCK_SCHEMA)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_violations(lock: Lock) -> list[str]:
+    """Where the lockfile breaks its own schema (an internal error if ever non-empty)."""
+    return [
+        f"{'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
+        for e in _lock_validator().iter_errors(lock)
+    ]
+
+
+def _backend(backend: Backend) -> dict[str, Any]:
+    refs = dict(backend.credentials)
+    return {
+        "credential_refs": refs,
+        "display_name": backend.display_name,
+        "enabled": backend.enabled,
+        "env_vars": sorted({v for text in refs.values() for v in envrefs.variables(text)}),
+        "name": backend.name,
+        "options": dict(backend.options),
+        "order": backend.order,
+    }
+
+
+def _spec(spec: ModelSpec) -> dict[str, Any]:
+    entry = dict(spec.fields)
+    if spec.extensions:
+        entry["extensions"] = dict(spec.extensions)
+    return entry
+
+
+def _preset(preset: Preset) -> dict[str, Any]:
+    return dict(preset.values)
+
+
+def _choice(choice: SelectedChoice) -> dict[str, Any]:
+    return {
+        "default": choice.default,
+        "override": choice.override,
+        "selected": choice.selected,
+        "kind": "preset" if choice.namespace.value == "preset" else "handle",
+        "target": choice.target,
+    }
+
+
+def _routing(routing: Routing) -> dict[str, Any]:
+    if routing.backend is None:
+        return {"backend": None, "unavailable": routing.reason}
+    entry: dict[str, Any] = {"backend": routing.backend, "rule": routing.rule.value}  # type: ignore[union-attr]
+    if routing.route is not None:
+        entry["pattern"] = routing.route.pattern.text
+    return entry
+
+
+def _resolution(resolution: Resolution) -> dict[str, Any]:
+    from compiler.resolve import reason
+
+    entry: dict[str, Any] = {
+        "backend": resolution.backend,
+        "model": resolution.model,
+        "path": list(resolution.path),
+    }
+    if resolution.skipped:
+        entry["skipped"] = [{"handle": s.handle, "reason": s.reason} for s in resolution.skipped]
+    if not resolution.available:
+        entry["unavailable"] = reason(resolution)
+    return entry
+
+
+def _profile(resolution: ProfileResolution) -> dict[str, Any]:
+    profile = resolution.profile
+    return {
+        "aliases": {name: _resolution(r) for name, r in resolution.aliases.items()},
+        "default": profile.default,
+        "description": profile.description,
+        "fallback_order": list(profile.fallback_order),
+        "presets": {name: _resolution(r) for name, r in resolution.presets.items()},
+        "routes": [
+            {"backend": r.backend, "optional": r.optional, "pattern": r.pattern.text}
+            for r in profile.routes
+        ],
+        "routing": {name: _routing(r) for name, r in resolution.routing.items()},
+    }
+
+
+def _where(location: Location) -> str:
+    return str(location)
+
+
+def _profile_provenance(profile: Profile) -> dict[str, Any]:
+    return {
+        "default": _where(profile.default_location) if profile.default_location else None,
+        "fallback_order": [_where(loc) for loc in profile.fallback_locations],
+        "profile": _where(profile.location),
+        "routes": [_where(r.location) for r in profile.routes],
+    }
+
+
+def _provenance(config: Config) -> dict[str, Any]:
+    deck = config.deck
+
+    def table(items: Mapping[str, Any]) -> dict[str, str]:
+        return {name: _where(item.location) for name, item in items.items()}
+
+    return {
+        "active_profile": _where(config.active_location),
+        "aliases": table(deck.aliases),
+        "backends": table(config.backends),
+        "choices": {
+            "llm_choice_defaults": table(deck.choice_defaults),
+            "llm_choice_overrides": table(deck.choice_overrides),
+        },
+        "models": {backend: table(specs) for backend, specs in config.models.items()},
+        "presets": {
+            name: {
+                "preset": _where(p.location),
+                **{k: _where(v) for k, v in p.locations.items()},
+            }
+            for name, p in deck.presets.items()
+        },
+        "profiles": {name: _profile_provenance(p) for name, p in config.profiles.items()},
+    }

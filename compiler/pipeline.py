@@ -1,0 +1,68 @@
+"""The stages composed: load -> validate -> build -> resolve -> emit -> generate.
+
+Everything but :func:`compile_dir`'s loading is pure: the result is a :class:`Build` holding the
+text of every output file, which callers write, compare or diff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from compiler.build import build_config
+from compiler.errors import CompileFailed, DeckError, Location, ModelsManagerError, errors_only
+from compiler.freshness import MANIFEST, manifest_text
+from compiler.load import SourceSet, load_sources
+from compiler.lockfile import build_lock, dumps, schema_violations, sha256
+from compiler.model import Resolved
+from compiler.render import render
+from compiler.resolve import resolve
+from compiler.validate import validate_sources
+
+
+@dataclass(frozen=True)
+class Build:
+    resolved: Resolved
+    lock: dict[str, Any]
+    lock_sha256: str
+    files: dict[str, str]
+    warnings: tuple[DeckError, ...]
+
+
+def analyse(sources: SourceSet) -> tuple[Resolved | None, list[DeckError]]:
+    """Validate and resolve; every diagnostic found (errors and warnings)."""
+    problems = validate_sources(sources)
+    if errors_only(problems):
+        return None, problems + list(sources.warnings)
+    config, build_problems = build_config(sources)
+    problems += build_problems
+    resolved, resolve_problems = resolve(config)
+    return resolved, problems + resolve_problems
+
+
+def compile_sources(sources: SourceSet) -> Build:
+    """The whole compile of loaded sources; raises CompileFailed with every error found."""
+    resolved, diagnostics = analyse(sources)
+    if resolved is None or errors_only(diagnostics):
+        raise CompileFailed(diagnostics)
+    lock = build_lock(resolved)
+    violations = schema_violations(lock)
+    if violations:  # a compiler bug, never the user's: say so plainly
+        raise CompileFailed(
+            ModelsManagerError(
+                f"internal error: the lockfile breaks its schema: {v}",
+                location=Location("deck.lock.json"),
+            )
+            for v in violations
+        )
+    text = dumps(lock)
+    digest = sha256(text)
+    files = render(lock, text, digest)
+    files[MANIFEST] = manifest_text(sources.hashes(), files)
+    warnings = CompileFailed(diagnostics).diagnostics
+    return Build(resolved, lock, digest, files, warnings)
+
+
+def compile_dir(config_dir: Path) -> Build:
+    return compile_sources(load_sources(config_dir))

@@ -1,0 +1,56 @@
+"""Generate stage: the lockfile rendered, through Jinja2 templates, into the runtime package.
+
+:func:`render` returns a map of relative path -> text and writes nothing; compiling, checking and
+diffing differ only in what they do with that map.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from compiler import __version__
+from compiler.naming import py_literal
+from compiler.resources import templates_dir
+from compiler.views import runtime_view
+
+LOCKFILE = "deck.lock.json"
+PYTHON_OUTPUTS = ("__init__.py", "deck.py", "_deck_data.py", "records.py")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["py"] = py_literal
+    return env
+
+
+def records_source() -> str:
+    """The record types generated from the lockfile schema (see tools/gen_records.py)."""
+    return (templates_dir() / "records.py").read_text(encoding="utf-8")
+
+
+def render(lock: dict[str, Any], lock_text: str, lock_sha256: str) -> dict[str, str]:
+    """Every output file, by path relative to the output directory."""
+    env = _environment()
+    common = {"version": __version__, "lock_sha256": lock_sha256, "package": "generated"}
+    view = runtime_view(lock, lock_sha256)
+    files = {LOCKFILE: lock_text}
+    files["__init__.py"] = env.get_template("__init__.py.j2").render(common)
+    files["deck.py"] = env.get_template("deck.py.j2").render(common)
+    files["_deck_data.py"] = env.get_template("_deck_data.py.j2").render(
+        common, **{k: getattr(view, k) for k in view.__dataclass_fields__}
+    )
+    files["records.py"] = env.get_template("records.py.j2").render(
+        common, records_source=records_source().rstrip("\n")
+    )
+    return files

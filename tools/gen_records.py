@@ -1,0 +1,95 @@
+"""Generate the runtime record types from the lockfile schema with datamodel-code-generator.
+
+Usage: python tools/gen_records.py OUT.py
+
+The pinned datamodel-code-generator renders one read-only ``__slots__`` class per schema
+definition (template in ``templates/datamodel/``).  Imports that only annotations use are then
+moved under ``if TYPE_CHECKING:`` (a local constant, so ``typing`` is never imported at runtime):
+the generated runtime must import in a millisecond, and ``typing``/``dataclasses`` cost tens.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FLAGS = [
+    "--input-file-type",
+    "jsonschema",
+    "--output-model-type",
+    "dataclasses.dataclass",
+    "--custom-template-dir",
+    str(ROOT / "templates" / "datamodel"),
+    "--target-python-version",
+    "3.11",
+    "--use-standard-collections",
+    "--use-generic-container-types",
+    "--use-union-operator",
+    "--use-schema-description",
+    "--use-field-description",
+    "--disable-timestamp",
+    "--collapse-root-models",
+    "--enum-field-as-literal",
+    "all",
+    "--formatters",
+    "ruff-format",
+]
+GUARD = "TYPE_CHECKING = False\nif TYPE_CHECKING:\n"
+
+
+def guard_typing_imports(code: str) -> str:
+    """Move ``typing`` / ``collections.abc`` imports under a TYPE_CHECKING guard."""
+    lines = code.splitlines()
+    typing_only = [
+        line
+        for line in lines
+        if line.startswith(("from typing import", "from collections.abc import"))
+    ]
+    unused = "from dataclasses import dataclass"  # the slots template does not decorate
+    kept = [line for line in lines if line not in typing_only and line != unused]
+    if not typing_only:
+        return code
+    at = next(i for i, line in enumerate(kept) if line.startswith("from __future__")) + 1
+    block = ["", *GUARD.splitlines(), *(f"    {line}" for line in typing_only)]
+    return "\n".join([*kept[:at], *block, *kept[at:]]) + "\n"
+
+
+def generate(schema: Path) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "records.py"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "datamodel_code_generator",
+                "--input",
+                str(schema),
+                "--output",
+                str(out),
+                *FLAGS,
+            ],
+            check=True,
+            cwd=ROOT,
+        )
+        code = out.read_text(encoding="utf-8")
+    code = code.replace(
+        f"#   filename:  {schema.name}", "#   filename:  schema/deck.lock.schema.json"
+    )
+    return guard_typing_imports(code)
+
+
+def main() -> None:
+    target = Path(sys.argv[1])
+    target.write_text(generate(ROOT / "schema" / "deck.lock.schema.json"), encoding="utf-8")
+    ruff = [sys.executable, "-m", "ruff"]
+    subprocess.run(
+        [*ruff, "check", "--quiet", "--fix", "--select", "I,F401", str(target)], check=True
+    )
+    subprocess.run([*ruff, "format", "--quiet", str(target)], check=True)
+
+
+if __name__ == "__main__":
+    main()
