@@ -169,7 +169,9 @@ def _backend_ref(
             f"backend `{name}` is not declared in backends.toml",
             location=file.locate(path),
             key_path=path,
-            hint=did_you_mean(name, backends) or "declare it in backends.toml",
+            hint=did_you_mean(name, backends)
+            or f"declared backends: {', '.join(backends) or 'none'}; or declare [{name}] in "
+            "backends.toml",
         )
     )
     return False

@@ -68,7 +68,11 @@ class DeckError(Exception):
         """The same diagnostic with every file name joined under ``prefix`` (for display)."""
 
         def move(loc: Location) -> Location:
-            return replace(loc, file=f"{prefix.rstrip('/')}/{loc.file}" if prefix else loc.file)
+            if not prefix:
+                return loc
+            if loc.file in ("", "."):
+                return replace(loc, file=prefix)
+            return replace(loc, file=f"{prefix.rstrip('/')}/{loc.file}")
 
         return type(self)(
             self.message,

@@ -74,6 +74,19 @@ class SourceSet:
         return dict(sorted(hashes.items()))
 
 
+_SYNTAX_HINTS = (
+    ("Invalid value", 'strings must be quoted: name = "value"'),
+    ("Unclosed array", "close the array with ]"),
+    ("Unclosed inline table", "an inline table must close with } on the same line"),
+    ("Cannot declare", "a table may be declared only once: merge the two into one"),
+    ("Cannot overwrite a value", "a key may be set only once per table"),
+)
+
+
+def _syntax_hint(message: str) -> str | None:
+    return next((hint for prefix, hint in _SYNTAX_HINTS if message.startswith(prefix)), None)
+
+
 def parse_source(path: str, raw: bytes) -> SourceFile:
     """Parse one file's bytes; raises a located :class:`ConfigSyntaxError`."""
     try:
@@ -89,9 +102,11 @@ def parse_source(path: str, raw: bytes) -> SourceFile:
     try:
         data = tomli.loads(text)
     except tomli.TOMLDecodeError as exc:
+        message = getattr(exc, "msg", str(exc))
         raise ConfigSyntaxError(
-            f"invalid TOML: {getattr(exc, 'msg', str(exc))}",
+            f"invalid TOML: {message}",
             location=Location(path, getattr(exc, "lineno", 0), getattr(exc, "colno", 0)),
+            hint=_syntax_hint(message),
         ) from None
     return SourceFile(path, data, key_positions(text), hashlib.sha256(raw).hexdigest())
 

@@ -97,7 +97,14 @@ def _backend(backend: Backend) -> dict[str, Any]:
         "credential_refs": refs,
         "display_name": backend.display_name,
         "enabled": backend.enabled,
-        "env_vars": sorted({v for text in refs.values() for v in envrefs.variables(text)}),
+        "env_vars": sorted(
+            {
+                var
+                for text in [*refs.values(), *backend.options.values()]
+                if isinstance(text, str)
+                for var in envrefs.variables(text)
+            }
+        ),
         "name": backend.name,
         "options": dict(backend.options),
         "order": backend.order,

@@ -32,10 +32,10 @@ class Build:
 
 def analyse(sources: SourceSet) -> tuple[Resolved | None, list[DeckError]]:
     """Validate and resolve; every diagnostic found (errors and warnings)."""
-    problems = validate_sources(sources)
-    if errors_only(problems):
+    valid, problems = validate_sources(sources)
+    if valid is None:
         return None, problems + list(sources.warnings)
-    config, build_problems = build_config(sources)
+    config, build_problems = build_config(valid)
     problems += build_problems
     resolved, resolve_problems = resolve(config)
     return resolved, problems + resolve_problems

@@ -83,8 +83,8 @@ def _unescape(match: re.Match[str]) -> str:
 class _Scanner:
     """A cursor over the document that records the offset of each path it meets.
 
-    Each method starts at the first character of what it reads and stops after the blanks
-    (and the one comma) that follow it."""
+    `header`, `key_value` and `value` start on the first character of what they read and stop
+    on the first character of what follows, past blanks, comments and a separating comma."""
 
     def __init__(self, text: str) -> None:
         self.text = text

@@ -255,9 +255,10 @@ def _check_handle(
         ]
     if ref.name in deck.aliases or ref.name in models:
         return []
+    owner_name = str(path[1])
     return [
         LLMHandleNotFoundError(
-            f"`{text}` is not a declared model or alias",
+            f"`{text}` is not a declared model or alias ({owner} {owner_name} -> {text})",
             location=location,
             key_path=path,
             hint=did_you_mean(text, [*deck.aliases, *models])

@@ -81,12 +81,15 @@ def _check_exact_routes(
             continue
         if not config.serves(route.backend, name):
             section = "optional_routes" if route.optional else "routes"
+            servers = [b for b in config.backends if config.serves(b, name)]
+            where = f"route it to {' or '.join(servers)}" if servers else "declare the model"
             problems.append(
                 ModelsManagerError(
-                    f"exact route sends {name} to backend {route.backend}, which does not serve it",
+                    f"exact route sends {name} to backend {route.backend}, which does not serve it"
+                    + (f" (served by: {', '.join(servers)})" if servers else ""),
                     location=route.location,
                     key_path=("profiles", profile.name, section, route.pattern.text),
-                    hint=f"add [{name}] to backends/{route.backend}.toml or route it elsewhere",
+                    hint=f"{where}, or add a table for {name} to backends/{route.backend}.toml",
                 )
             )
     return problems

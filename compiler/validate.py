@@ -6,7 +6,11 @@ did-you-mean where a close key exists.
 
 from __future__ import annotations
 
+import copy
+import math
+import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -31,23 +35,99 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
     return cls(schema)
 
 
-def validate_sources(sources: SourceSet) -> list[DeckError]:
-    """Every schema violation of every source file."""
-    problems = validate_file(sources.backends, BACKENDS)
-    problems += validate_file(sources.routing, ROUTING)
-    for file in sources.models.values():
-        problems += validate_file(file, MODELS)
-    for file in sources.decks:
-        problems += validate_file(file, DECK)
-    return problems
-
-
-def validate_file(file: SourceFile, schema_name: str) -> list[DeckError]:
-    validator = _validator(schema_name)
+def validate_sources(sources: SourceSet) -> tuple[SourceSet | None, list[DeckError]]:
+    """Every schema violation of every source file, and the sources with the offending values
+    removed (so later stages can still report their own findings), or None when some file is
+    unusable even so."""
     problems: list[DeckError] = []
-    for error in validator.iter_errors(file.data):
-        problems.extend(_explain(file, error))
-    return problems
+    usable = True
+
+    def check(file: SourceFile, schema_name: str) -> SourceFile:
+        nonlocal usable
+        found, pruned = validate_file(file, schema_name)
+        problems.extend(found)
+        if pruned is None:
+            usable = False
+            return file
+        return pruned
+
+    result = replace(
+        sources,
+        backends=check(sources.backends, BACKENDS),
+        routing=check(sources.routing, ROUTING),
+        models={name: check(f, MODELS) for name, f in sources.models.items()},
+        decks=tuple(check(f, DECK) for f in sources.decks),
+    )
+    return (result if usable else None), problems
+
+
+def validate_file(file: SourceFile, schema_name: str) -> tuple[list[DeckError], SourceFile | None]:
+    """The file's schema violations, and the file without the values at fault (None when
+    removing them does not make it valid)."""
+    validator = _validator(schema_name)
+    errors = list(validator.iter_errors(file.data))
+    problems = [p for error in errors for p in _explain(file, error)]
+    problems += _non_finite(file)
+    if not problems:
+        return problems, file
+    data = copy.deepcopy(dict(file.data))
+    for _ in range(_PRUNE_ROUNDS):
+        if not errors or not all(_prune(data, error) for error in errors):
+            break
+        errors = list(validator.iter_errors(data))
+    usable = not errors and not _non_finite(replace(file, data=data))
+    return problems, (replace(file, data=data) if usable else None)
+
+
+_PRUNE_ROUNDS = 4
+
+
+def _prune(data: dict[str, Any], error: jsonschema.ValidationError) -> bool:
+    """Remove what ``error`` is about from ``data``; False when that is the whole document."""
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
+        extras = [k for k in error.instance if k not in known and not str(k).startswith("x-")]
+        path_and_keys = [(path, k) for k in extras]
+    elif "propertyNames" in error.schema_path:
+        path_and_keys = [(path, error.instance)]
+    elif path:
+        path_and_keys = [(path[:-1], path[-1])]
+    else:
+        return False
+    for parent_path, key in path_and_keys:
+        parent: Any = data
+        for step in parent_path:
+            parent = parent[step]
+        if isinstance(parent, dict):
+            parent.pop(key, None)
+        elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+            del parent[key]
+    return True
+
+
+def _non_finite(file: SourceFile) -> list[DeckError]:
+    """TOML allows inf and nan; no field of ours means them."""
+    found: list[DeckError] = []
+
+    def walk(value: object, path: KeyPath) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            found.append(
+                SchemaError(
+                    f"{value} is not a finite number",
+                    location=file.locate(path),
+                    key_path=path,
+                )
+            )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+
+    walk(file.data, ())
+    return found
 
 
 def _type_name(value: object) -> str:
@@ -107,10 +187,19 @@ def _explain(file: SourceFile, error: jsonschema.ValidationError) -> Iterator[De
         yield at(path, f"unknown key `{path[0]}` (not a model table nor a known default_*)", hint)
     elif kind == "type":
         yield at(path, f"expected {_expected(schema)}, got {_type_name(value)} {_short(value)}")
-    elif kind == "propertyNames":
-        yield from _explain_name(file, path, str(value), error)
+    elif "propertyNames" in error.schema_path:
+        yield _explain_name(file, path, str(value))
     elif kind == "pattern" and path and path[-1] != "" and file.path == "routing_profiles.toml":
         yield at(path, f"`{value}` is not a backend name ([a-z0-9_]+)")
+    elif kind in ("minimum", "maximum") and len(path) == 3 and path[0] == "llm_presets":
+        yield at(
+            path,
+            f"preset `{path[1]}`: {path[2]} = {_short(value)} is out of range "
+            f"[{schema.get('minimum')}, {schema.get('maximum')}]",
+            f"temperatures are normalized to [0, 1]; {path[2]} = 1 is the hottest"
+            if path[2] == "temperature"
+            else None,
+        )
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         bound = error.validator_value
         word = "at least" if "inimum" in kind else "at most"
@@ -141,15 +230,17 @@ def _explain(file: SourceFile, error: jsonschema.ValidationError) -> Iterator[De
         yield at(path, error.message)
 
 
-def _explain_name(
-    file: SourceFile, path: KeyPath, name: str, error: jsonschema.ValidationError
-) -> Iterator[DeckError]:
+def _explain_name(file: SourceFile, path: KeyPath, name: str) -> DeckError:
     key_path = (*path, name)
     location = file.locate(key_path)
     if file.path == "backends.toml":
         message = f"backend name `{name}` is not an identifier ([a-z0-9_]+)"
-        hint = "backend names name files under backends/; use lowercase letters, digits and _"
+        fixed = re.sub(r"[^a-z0-9_]", "_", name.lower())
+        hint = (
+            f"rename it `{fixed}` (and its model file to backends/{fixed}.toml): backend names "
+            "name files, so only lowercase letters, digits and _ are allowed"
+        )
     else:
         message = f"route pattern `{name}` is not valid"
         hint = "patterns are a model name, `*`, `prefix*`, `*suffix` or `*contains*`"
-    yield SchemaError(message, location=location, key_path=key_path, hint=hint)
+    return SchemaError(message, location=location, key_path=key_path, hint=hint)

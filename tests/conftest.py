@@ -1,0 +1,70 @@
+"""Shared fixtures: paths of the repository, the example configuration and the golden cases."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import uuid
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from compiler.load import SourceSet, parse_source
+from compiler.pipeline import Build, compile_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / ".pipelex" / "inference"
+GENERATED = ROOT / "generated"
+CASES = ROOT / "tests" / "cases"
+
+
+def case_dirs() -> list[Path]:
+    return sorted(p for p in CASES.iterdir() if (p / "inference").is_dir())
+
+
+def sources_from_texts(files: dict[str, str]) -> SourceSet:
+    """A SourceSet made from in-memory TOML texts (paths relative to a configuration dir)."""
+    parsed = {path: parse_source(path, text.encode("utf-8")) for path, text in files.items()}
+    models = {
+        path[len("backends/") : -len(".toml")]: f
+        for path, f in parsed.items()
+        if path.startswith("backends/")
+    }
+    decks = [
+        parsed[p] for p in sorted(parsed) if p.startswith("deck/") and p != "deck/overrides.toml"
+    ]
+    decks.sort(key=lambda f: f.path != "deck/base_deck.toml")
+    if "deck/overrides.toml" in parsed:
+        decks.append(parsed["deck/overrides.toml"])
+    return SourceSet(
+        backends=parsed["backends.toml"],
+        routing=parsed["routing_profiles.toml"],
+        models=models,
+        decks=tuple(decks),
+    )
+
+
+def compile_texts(files: dict[str, str]) -> Build:
+    files = {"deck/base_deck.toml": "", **files}
+    return compile_sources(sources_from_texts(files))
+
+
+def import_generated(out_dir: Path) -> ModuleType:
+    """Import ``out_dir`` as a fresh package (unique name) and return its ``deck`` module."""
+    name = f"deckc_generated_{uuid.uuid4().hex}"
+    spec = importlib.util.spec_from_file_location(
+        name, out_dir / "__init__.py", submodule_search_locations=[str(out_dir)]
+    )
+    assert spec is not None and spec.loader is not None
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module(f"{name}.deck")
+
+
+@pytest.fixture
+def example_build() -> Build:
+    from compiler.pipeline import compile_dir
+
+    return compile_dir(EXAMPLE)

@@ -1,0 +1,152 @@
+"""Resolution of handles, presets and choices (SPEC §3), and the errors it reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from compiler.errors import CompileFailed, Severity
+from compiler.model import Namespace
+from compiler.pipeline import Build
+from tests.conftest import compile_texts
+
+BACKENDS = "[a]\n[b]\n"
+ROUTING = (
+    'active = "to_a"\n'
+    '[profiles.to_a]\ndefault = "a"\n[profiles.to_a.routes]\n"*" = "a"\n'
+    '[profiles.to_b]\ndefault = "b"\n[profiles.to_b.routes]\n"*" = "b"\n'
+)
+MODELS = {
+    "backends/a.toml": (
+        "[m1]\nmax_tokens = 1000\n[m2]\nvalued_constraints = { fixed_temperature = 1 }\n"
+    ),
+    "backends/b.toml": "[m2]\n[m3]\n",
+}
+
+
+def build(base: str, overrides: str | None = None) -> Build:
+    files = {"backends.toml": BACKENDS, "routing_profiles.toml": ROUTING, **MODELS}
+    files["deck/base_deck.toml"] = base
+    if overrides is not None:
+        files["deck/overrides.toml"] = overrides
+    return compile_texts(files)
+
+
+def errors_of(base: str, overrides: str | None = None) -> list[str]:
+    with pytest.raises(CompileFailed) as info:
+        build(base, overrides)
+    return [str(e) for e in info.value.errors]
+
+
+def test_alias_chain_follows_to_the_model() -> None:
+    result = build('[aliases]\ntop = "mid"\nmid = "m1"\n').resolved
+    top = result.profiles["to_a"].aliases["top"]
+    assert (top.path, top.model, top.backend) == (("top", "mid", "m1"), "m1", "a")
+    assert result.profiles["to_b"].aliases["top"].backend is None
+
+
+def test_fallback_list_picks_first_routable_entry_per_profile() -> None:
+    result = build('[aliases]\npick = ["m1", "m3", "m2"]\n').resolved
+    under_a = result.profiles["to_a"].aliases["pick"]
+    under_b = result.profiles["to_b"].aliases["pick"]
+    assert under_a.model == "m1" and not under_a.skipped
+    assert under_b.model == "m3"
+    assert [s.handle for s in under_b.skipped] == ["m1"]
+    assert under_b.skipped[0].reason == (
+        "m1: route `*` of profile to_b sends it to backend b, which does not serve m1"
+    )
+
+
+def test_unavailable_handle_is_recorded_not_fatal() -> None:
+    alias = build('[aliases]\nonly_a = "m1"\n').resolved.profiles["to_b"].aliases["only_a"]
+    assert alias.backend is None
+    assert alias.path == ("only_a", "m1")
+
+
+def test_alias_cycle_names_the_whole_path() -> None:
+    assert errors_of('[aliases]\nx = "y"\ny = "z"\nz = "x"\n') == [
+        "deck/base_deck.toml:2:1: aliases.x: alias cycle: x -> y -> z -> x\n"
+        "  see also deck/base_deck.toml:3:1\n"
+        "  see also deck/base_deck.toml:4:1\n"
+        "  hint: make one of these aliases point at a model"
+    ]
+
+
+def test_dangling_reference_suggests_close_names() -> None:
+    assert errors_of('[aliases]\nbest = "m11"\n') == [
+        "deck/base_deck.toml:2:1: aliases.best: `m11` is not a declared model or alias "
+        "(alias best -> m11)\n"
+        "  hint: did you mean `m1`?"
+    ]
+
+
+def test_preset_override_merges_field_by_field() -> None:
+    deck = build(
+        '[llm_presets]\nfast = { llm_handle = "m1", temperature = 0.2, max_tokens = 500 }\n',
+        "[llm_presets.fast]\ntemperature = 0.7\n",
+    ).resolved.config.deck
+    fast = deck.presets["fast"]
+    assert dict(fast.values) == {"llm_handle": "m1", "temperature": 0.7, "max_tokens": 500}
+    assert str(fast.locations["temperature"]) == "deck/overrides.toml:2:1"
+    assert str(fast.locations["llm_handle"]) == "deck/base_deck.toml:2:10"
+
+
+def test_alias_override_replaces_the_whole_list() -> None:
+    deck = build('[aliases]\nx = ["m1", "m2"]\n', '[aliases]\nx = ["m3"]\n').resolved.config.deck
+    assert deck.aliases["x"].targets == ("m3",)
+
+
+def test_preset_max_tokens_above_model_limit_is_an_error() -> None:
+    assert errors_of('[llm_presets]\nbig = { llm_handle = "m1", max_tokens = 2000 }\n') == [
+        "deck/base_deck.toml:2:28: llm_presets.big.max_tokens: preset `big` asks max_tokens = "
+        "2000, but model m1 (backend a) allows at most 1000\n"
+        "  see also backends/a.toml:1:1\n"
+        '  hint: lower it to 1000 or less, or use "auto"'
+    ]
+
+
+def test_preset_against_fixed_temperature_is_a_warning() -> None:
+    warnings = build('[llm_presets]\nr = { llm_handle = "m2", temperature = 0.3 }\n').warnings
+    (warning,) = [w for w in warnings if w.severity is Severity.WARNING]
+    assert "has a fixed temperature of 1" in str(warning)
+
+
+def test_choices_override_and_disabled() -> None:
+    result = build(
+        '[llm_presets]\np1 = { llm_handle = "m1" }\np2 = { llm_handle = "m2" }\n'
+        '[llm_choice_defaults]\nfor_text = "p1"\nfor_object = "p1"\n',
+        '[llm_choice_overrides]\nfor_text = "p2"\nfor_object = "disabled"\n',
+    ).resolved
+    assert result.choices["for_text"].target == "p2"
+    assert result.choices["for_object"].target == "p1"
+    assert result.choices["for_object"].override == "disabled"
+
+
+def test_choice_naming_a_handle_when_no_preset_has_that_name() -> None:
+    choice = build('[llm_choice_defaults]\nfor_text = "m1"\n').resolved.choices["for_text"]
+    assert (choice.namespace, choice.target) == (Namespace.ANY, "m1")
+
+
+def test_alias_and_preset_may_share_a_name_and_explicit_forms_select() -> None:
+    result = build(
+        '[aliases]\nboth = "m1"\n[llm_presets]\nboth = { llm_handle = "@both" }\n'
+        'other = { llm_handle = "alias:both" }\n'
+        '[llm_choice_defaults]\nfor_text = "$both"\nfor_object = "@both"\n'
+    ).resolved
+    assert result.profiles["to_a"].presets["both"].model == "m1"
+    assert result.choices["for_text"].namespace is Namespace.PRESET
+    assert result.choices["for_object"].namespace is Namespace.ANY
+
+
+def test_preset_pointing_at_a_preset_is_an_error() -> None:
+    (error,) = errors_of('[llm_presets]\np = { llm_handle = "m1" }\nq = { llm_handle = "$p" }\n')
+    assert "`$p` names a preset, but an preset must point at a model or alias" in error
+
+
+def test_alias_shadowing_a_model_warns() -> None:
+    warnings = build('[aliases]\nm1 = "m2"\n').warnings
+    assert any("alias `m1` shadows the model of the same name" in str(w) for w in warnings)
+
+
+def test_unknown_choice_target() -> None:
+    (error,) = errors_of('[llm_choice_defaults]\nfor_text = "nothing"\n')
+    assert "`nothing` is not a preset, alias or model" in error

@@ -1,0 +1,139 @@
+"""Routing (SPEC §3 rules 1-5), one rule per test, on small in-memory configurations."""
+
+from __future__ import annotations
+
+import pytest
+
+from compiler.errors import CompileFailed
+from compiler.model import Routing, RuleKind
+from tests.conftest import compile_texts
+
+
+def configure(
+    profile: str, serves: dict[str, list[str]], disabled: tuple[str, ...] = ()
+) -> dict[str, str]:
+    backends = "".join(f"[{b}]\n" + ("enabled = false\n" if b in disabled else "") for b in serves)
+    files = {
+        "backends.toml": backends,
+        "routing_profiles.toml": f'active = "p"\n[profiles.p]\n{profile}',
+    }
+    for backend, models in serves.items():
+        files[f"backends/{backend}.toml"] = "".join(f'["{m}"]\n' for m in models)
+    return files
+
+
+def route(
+    profile: str, serves: dict[str, list[str]], disabled: tuple[str, ...] = ()
+) -> dict[str, Routing]:
+    build = compile_texts(configure(profile, serves, disabled))
+    return dict(build.resolved.profiles["p"].routing)
+
+
+def where(routing: Routing) -> tuple[str | None, RuleKind | None]:
+    return routing.backend, routing.rule
+
+
+def test_exact_route_pins_even_after_a_matching_wildcard() -> None:
+    r = route(
+        '[profiles.p.routes]\n"gpt-*" = "a"\n"gpt-4o" = "b"\n', {"a": ["gpt-4o"], "b": ["gpt-4o"]}
+    )
+    assert where(r["gpt-4o"]) == ("b", RuleKind.EXACT)
+
+
+def test_exact_route_to_backend_lacking_the_model_is_an_error() -> None:
+    with pytest.raises(CompileFailed) as info:
+        route('[profiles.p.routes]\n"gpt-4o" = "b"\n', {"a": ["gpt-4o"], "b": ["x"]})
+    assert str(info.value.errors[0]) == (
+        "routing_profiles.toml:4:1: profiles.p.routes.gpt-4o: exact route sends gpt-4o to "
+        "backend b, which does not serve it (served by: a)\n"
+        "  hint: route it to a, or add a table for gpt-4o to backends/b.toml"
+    )
+
+
+def test_first_wildcard_in_declaration_order_wins() -> None:
+    r = route(
+        '[profiles.p.routes]\n"*-mini" = "a"\n"gpt-*" = "b"\n',
+        {"a": ["gpt-4o-mini"], "b": ["gpt-4o-mini", "gpt-4o"]},
+    )
+    assert where(r["gpt-4o-mini"]) == ("a", RuleKind.WILDCARD)
+    assert r["gpt-4o-mini"].route is not None and r["gpt-4o-mini"].route.pattern.text == "*-mini"
+    assert where(r["gpt-4o"]) == ("b", RuleKind.WILDCARD)
+
+
+def test_route_to_disabled_backend_is_skipped() -> None:
+    r = route(
+        '[profiles.p.routes]\n"gpt-*" = "c"\n"*" = "a"\n',
+        {"a": ["gpt-4o"], "c": ["gpt-4o"]},
+        disabled=("c",),
+    )
+    assert where(r["gpt-4o"]) == ("a", RuleKind.WILDCARD)
+
+
+@pytest.mark.parametrize(("disabled", "expected"), [((), "b"), (("b",), "a")])
+def test_optional_route_applies_only_while_its_backend_is_enabled(
+    disabled: tuple[str, ...], expected: str
+) -> None:
+    r = route(
+        'default = "a"\n[profiles.p.optional_routes]\n"m" = "b"\n',
+        {"a": ["m"], "b": ["m"]},
+        disabled=disabled,
+    )
+    assert r["m"].backend == expected
+
+
+def test_wildcard_to_backend_lacking_the_model_makes_it_unroutable() -> None:
+    r = route(
+        'default = "b"\n[profiles.p.routes]\n"gpt-*" = "a"\n"*" = "b"\n',
+        {"a": ["gpt-4o"], "b": ["gpt-oss"]},
+    )
+    assert r["gpt-oss"].backend is None
+    assert r["gpt-oss"].reason == (
+        "route `gpt-*` of profile p sends it to backend a, which does not serve gpt-oss"
+    )
+
+
+def test_default_serves() -> None:
+    r = route('default = "b"\nfallback_order = ["a"]\n', {"a": ["m"], "b": ["m"]})
+    assert where(r["m"]) == ("b", RuleKind.DEFAULT)
+
+
+def test_disabled_default_falls_to_first_enabled_fallback() -> None:
+    r = route(
+        'default = "c"\nfallback_order = ["c", "b", "a"]\n',
+        {"a": ["m"], "b": ["m"], "c": ["m"]},
+        disabled=("c",),
+    )
+    assert where(r["m"]) == ("b", RuleKind.FALLBACK)
+
+
+def test_search_goes_along_fallback_order_then_backends_order() -> None:
+    serves = {"a": ["x"], "b": ["y", "z"], "c": ["y"], "d": ["x"]}
+    r = route('default = "a"\nfallback_order = ["c"]\n', serves)
+    assert where(r["y"]) == ("c", RuleKind.SEARCH)  # fallback_order before backends.toml order
+    assert where(r["z"]) == ("b", RuleKind.SEARCH)  # then backends.toml order
+    assert where(r["x"]) == ("a", RuleKind.DEFAULT)
+
+
+def test_search_skips_disabled_backends_and_explains_failure() -> None:
+    r = route('default = "a"\n', {"a": ["x"], "b": ["y"]}, disabled=("b",))
+    assert r["y"].backend is None
+    assert r["y"].reason == (
+        "backend a, the default of profile p, does not serve y, nor does any other enabled backend"
+    )
+
+
+def test_no_rule_no_default_no_fallback_is_unroutable() -> None:
+    r = route('description = "empty"\n', {"a": ["m"]})
+    assert r["m"].backend is None
+    assert r["m"].reason == (
+        "profile p has no route for m and no enabled default or fallback_order backend"
+    )
+
+
+def test_route_to_undeclared_backend_is_an_error_with_suggestion() -> None:
+    with pytest.raises(CompileFailed) as info:
+        route('default = "alpha"\n[profiles.p.routes]\n"m" = "alpah"\n', {"alpha": ["m"]})
+    assert str(info.value.errors[0]) == (
+        "routing_profiles.toml:5:1: profiles.p.routes.m: backend `alpah` is not declared in "
+        "backends.toml\n  hint: did you mean `alpha`?"
+    )

@@ -1,0 +1,276 @@
+"""The generated runtime answers exactly what the lockfile says, for every handle and profile."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compiler.pipeline import compile_dir
+from compiler.write import write_outputs
+from tests.conftest import GENERATED, ROOT, case_dirs, import_generated
+
+VALID_CASES = [c for c in case_dirs() if (c / "expected" / "deck.lock.json").is_file()]
+
+
+def compiled(config_dir: Path, out: Path) -> tuple[ModuleType, dict[str, Any]]:
+    build = compile_dir(config_dir)
+    write_outputs(out, build.files)
+    return import_generated(out), build.lock
+
+
+def expected_answer(lock: dict[str, Any], entry: dict[str, Any]) -> tuple[str, str, str] | None:
+    if entry["backend"] is None:
+        return None
+    spec = lock["models"][entry["backend"]][entry["model"]]
+    return entry["backend"], entry["model"], spec["model_id"]
+
+
+def check_against_lock(deck: ModuleType, lock: dict[str, Any]) -> int:
+    """Every handle, preset and choice under every profile; returns how many were compared."""
+    compared = 0
+    for profile, data in lock["profiles"].items():
+        table = {m: {"model": m, **r} for m, r in data["routing"].items()}
+        table.update(data["aliases"])
+        for handle, entry in table.items():
+            expected = expected_answer(lock, entry)
+            if expected is None:
+                with pytest.raises(deck.LLMHandleNotFoundError, match="unavailable"):
+                    deck.resolve(handle, profile)
+            else:
+                record = deck.resolve(handle, profile)
+                assert (record.backend, record.model, record.model_id) == expected
+                assert record.profile == profile
+                assert record.spec.model_id == expected[2]
+            compared += 1
+        for name, entry in data["presets"].items():
+            params = lock["deck"]["presets"][name]
+            expected = expected_answer(lock, entry)
+            if expected is None:
+                with pytest.raises(deck.LLMHandleNotFoundError, match="unavailable"):
+                    deck.preset(name, profile)
+                continue
+            record = deck.preset(name, profile)
+            assert (record.backend, record.model, record.model_id) == expected
+            assert record.temperature == params.get("temperature")
+            max_tokens = params.get("max_tokens")
+            assert record.max_tokens == (None if max_tokens == "auto" else max_tokens)
+            assert deck.resolve(f"${name}", profile) is record
+            compared += 1
+        for kind, choice in lock["choices"].items():
+            if choice["target"] is None:
+                continue
+            source = data["presets"] if choice["kind"] == "preset" else table
+            target = choice["target"].removeprefix("@").removeprefix("alias:")
+            answer = expected_answer(lock, source[target])
+            if answer is not None:
+                record = deck.choice(kind, profile)
+                assert (record.backend, record.model) == answer[:2]
+    return compared
+
+
+@pytest.mark.parametrize("case", VALID_CASES, ids=lambda p: p.name)
+def test_runtime_matches_lockfile_for_every_handle_and_profile(case: Path, tmp_path: Path) -> None:
+    deck, lock = compiled(case / "inference", tmp_path / "out")
+    assert check_against_lock(deck, lock) > 0
+    assert lock_sha(tmp_path / "out") == deck.LOCK_SHA256
+
+
+def lock_sha(out: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256((out / "deck.lock.json").read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def example() -> tuple[ModuleType, dict[str, Any]]:
+    deck = import_generated(GENERATED)
+    lock = json.loads((GENERATED / "deck.lock.json").read_text(encoding="utf-8"))
+    return deck, lock
+
+
+def test_committed_runtime_matches_its_lockfile(example: tuple[ModuleType, dict[str, Any]]) -> None:
+    deck, lock = example
+    assert check_against_lock(deck, lock) > 50
+    assert lock_sha(GENERATED) == deck.LOCK_SHA256
+    assert lock["active_profile"] == deck.ACTIVE_PROFILE
+    assert set(deck.PROFILES) == set(lock["profiles"])
+
+
+def test_lookups_are_cached_records(example: tuple[ModuleType, dict[str, Any]]) -> None:
+    deck, _ = example
+    first = deck.resolve("best-claude")
+    assert deck.resolve("best-claude") is first
+    with pytest.raises(AttributeError, match="read-only"):
+        first.model = "other"
+
+
+def test_unknown_handle_suggests_close_matches(example: tuple[ModuleType, dict[str, Any]]) -> None:
+    deck, _ = example
+    with pytest.raises(deck.LLMHandleNotFoundError) as info:
+        deck.resolve("best-claud")
+    assert str(info.value).startswith("unknown handle 'best-claud'; did you mean 'best-claude'")
+    assert isinstance(info.value, KeyError)
+
+
+def test_unavailable_handle_gives_the_compile_time_reason(
+    example: tuple[ModuleType, dict[str, Any]],
+) -> None:
+    deck, _ = example
+    with pytest.raises(deck.LLMHandleNotFoundError) as info:
+        deck.resolve("open-gpt", "mixed")
+    assert str(info.value) == (
+        "handle 'open-gpt' is unavailable under profile 'mixed': open-gpt -> gpt-oss-120b: "
+        "route `gpt-*` of profile mixed sends it to backend openai, which does not serve "
+        "gpt-oss-120b"
+    )
+
+
+def test_explicit_namespaces(example: tuple[ModuleType, dict[str, Any]]) -> None:
+    deck, _ = example
+    assert deck.resolve("@llm_to_engineer").preset is None
+    assert deck.resolve("alias:llm_to_engineer").path[0] == "llm_to_engineer"
+    assert deck.resolve("$llm_to_engineer").preset == "llm_to_engineer"
+    assert deck.resolve("preset:llm_to_engineer").temperature == 0.3
+    with pytest.raises(deck.LLMHandleNotFoundError, match="no alias named 'gpt-4o'"):
+        deck.resolve("@gpt-4o")
+    with pytest.raises(deck.LLMPresetNotFoundError, match="unknown preset 'nope'"):
+        deck.preset("nope")
+    with pytest.raises(deck.ProfileNotFoundError, match="'nowhere'"):
+        deck.resolve("gpt-4o", "nowhere")
+
+
+def test_choice_follows_overrides(example: tuple[ModuleType, dict[str, Any]]) -> None:
+    deck, lock = example
+    for kind, choice in lock["choices"].items():
+        assert deck.choice(kind).preset == choice["target"]
+
+
+def test_credentials_are_read_only_when_asked(
+    example: tuple[ModuleType, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deck, lock = example
+    name, backend = next((n, b) for n, b in lock["backends"].items() if b["env_vars"])
+    record = deck.backend(name)
+    assert record.credential_refs == backend["credential_refs"]
+    for var in backend["env_vars"]:
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(deck.MissingCredentialError) as info:
+        record.credentials()
+    assert f"backend '{name}' needs environment variable" in str(info.value)
+    for var in backend["env_vars"]:
+        monkeypatch.setenv(var, f"value-of-{var}")
+    values = record.credentials()
+    assert all("${" not in v for v in values.values())
+
+
+def test_credential_default_syntax(example: tuple[ModuleType, dict[str, Any]]) -> None:
+    deck, _ = example
+    expand = deck._expand
+    env = {k: v for k, v in os.environ.items()}
+    os.environ.pop("DECKC_TEST_UNSET", None)
+    try:
+        assert (
+            expand("b", "endpoint", "https://${DECKC_TEST_UNSET:-x.test}/v1") == "https://x.test/v1"
+        )
+        os.environ["DECKC_TEST_UNSET"] = "y.test"
+        assert (
+            expand("b", "endpoint", "https://${DECKC_TEST_UNSET:-x.test}/v1") == "https://y.test/v1"
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(env)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30))
+def test_any_string_resolves_or_raises_a_lookup_error(text: str) -> None:
+    deck = import_generated_once()
+    try:
+        record = deck.resolve(text)
+    except deck.DeckLookupError:
+        return
+    assert record.backend in deck.PROFILES or record.backend  # a real record
+
+
+_DECK: list[ModuleType] = []
+
+
+def import_generated_once() -> ModuleType:
+    if not _DECK:
+        _DECK.append(import_generated(GENERATED))
+    return _DECK[0]
+
+
+def run_isolated(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a Python without site-packages (-S -I), from the repository root."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-I",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(ROOT)!r})\n{code}",
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        check=False,
+    )
+
+
+def test_generated_module_runs_without_site_packages() -> None:
+    result = run_isolated(
+        "from generated import deck\n"
+        "r = deck.resolve('best-claude')\n"
+        "print(r.backend, r.model, deck.preset('llm_to_reason').max_tokens)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('compiler')))"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["pipelex_inference claude-4.1-opus None", "[]"]
+
+
+def test_routing_profile_environment_override() -> None:
+    result = run_isolated(
+        "from generated import deck\n"
+        "print(deck.ACTIVE_PROFILE, deck.resolve('best-claude').backend)",
+        DECK_ROUTING_PROFILE="mixed",
+    )
+    assert result.stdout.split() == ["mixed", "anthropic"], result.stderr
+    bad = run_isolated("from generated import deck", DECK_ROUTING_PROFILE="nope")
+    assert "DECK_ROUTING_PROFILE names routing profile 'nope', which does not exist" in bad.stderr
+
+
+def test_import_parses_nothing() -> None:
+    result = run_isolated(
+        "from generated import deck\n"
+        "heavy = {'json', 'tomllib', 'tomli', 're', 'typing', 'dataclasses', 'difflib'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_literal_handles_catch_typos_under_mypy(tmp_path: Path) -> None:
+    from mypy import api
+
+    script = tmp_path / "use_deck.py"
+    script.write_text(
+        "from generated import deck\n"
+        "deck.resolve('best-claude')\n"
+        "deck.resolve('best-claud')\n"
+        "deck.preset('llm_to_extract', profile='mixed')\n"
+    )
+    stdout, _, status = api.run(
+        ["--strict", "--no-incremental", "--cache-dir=/dev/null", str(script)]
+    )
+    assert status == 1
+    assert 'use_deck.py:3: error: Argument 1 to "resolve" has incompatible type' in stdout
+    assert "use_deck.py:2:" not in stdout and "use_deck.py:4:" not in stdout
