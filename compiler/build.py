@@ -259,6 +259,7 @@ def _deck(files: tuple[SourceFile, ...], problems: list[DeckError]) -> Deck:
         for name, table in file.data.get("llm_presets", {}).items():
             first_location.setdefault(name, file.locate(("llm_presets", name)))
             values.setdefault(name, {}).update(table)
+            field_locations.setdefault(name, {})  # an empty preset table has no fields
             for key in table:
                 field_locations.setdefault(name, {})[key] = file.locate(("llm_presets", name, key))
         for section, table in choices.items():

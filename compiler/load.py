@@ -7,7 +7,9 @@ for the position of every key, so later stages can point at ``file:line:col`` fo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import os
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from compiler.errors import (
     Severity,
 )
 from compiler.naming import BACKEND_NAME
-from compiler.positions import key_positions
+from compiler.positions import excess_position, key_positions, line_column
 
 BACKENDS_FILE = "backends.toml"
 ROUTING_FILE = "routing_profiles.toml"
@@ -108,7 +110,72 @@ def parse_source(path: str, raw: bytes) -> SourceFile:
             location=Location(path, getattr(exc, "lineno", 0), getattr(exc, "colno", 0)),
             hint=_syntax_hint(message),
         ) from None
-    return SourceFile(path, data, key_positions(text), hashlib.sha256(raw).hexdigest())
+    except (ValueError, RecursionError) as exc:  # tomli's limits: digits, nesting, key parts
+        digits = _LONG_NUMBER.search(text)
+        where = line_column(text, digits.start()) if digits else excess_position(text, MAX_DEPTH)
+        message = "a number of more than 4300 digits" if digits else str(exc)
+        raise ConfigSyntaxError(
+            f"invalid TOML: {message}", location=Location(path, *(where or (1, 1)))
+        ) from None
+    too_deep = _too_deep(data)
+    if too_deep is not None:
+        deepest = excess_position(text, MAX_DEPTH)
+        raise ConfigSyntaxError(
+            f"values nested more than {MAX_DEPTH} levels deep",
+            location=Location(path, *deepest)
+            if deepest
+            else SourceFile(path, data, _positions(text), "").locate(too_deep),
+            key_path=too_deep[:2],
+        )
+    return SourceFile(path, data, _positions(text), hashlib.sha256(raw).hexdigest())
+
+
+MAX_DEPTH = 32  # tables, arrays and inline tables; real configurations use fewer than 8
+_LONG_NUMBER = re.compile(r"[0-9][0-9_]{4300,}")  # beyond Python's int-from-text digit limit
+
+
+def _too_deep(data: Mapping[str, Any]) -> KeyPath | None:
+    """The key path of a value nested deeper than MAX_DEPTH, if any (walked without recursion)."""
+    if _depth(data) <= MAX_DEPTH:  # the common case, found without building key paths
+        return None
+    stack: list[tuple[KeyPath, object]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path
+        if isinstance(value, dict):
+            stack.extend(reversed([((*path, k), v) for k, v in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([((*path, i), v) for i, v in enumerate(value)]))
+    return None
+
+
+def _depth(data: Mapping[str, Any]) -> int:
+    """How deep tables and arrays nest in ``data`` (a key path of that many parts reaches a
+    scalar): only containers are visited."""
+    deepest = 0
+    stack: list[tuple[int, object]] = [(0, data)]
+    while stack:
+        depth, value = stack.pop()
+        items = value.values() if isinstance(value, dict) else value
+        assert isinstance(items, Iterable)
+        for item in items:
+            if isinstance(item, dict | list):
+                stack.append((depth + 1, item))
+            elif depth + 1 > deepest:
+                deepest = depth + 1
+        if not items and depth > deepest:
+            deepest = depth
+    return deepest
+
+
+def _positions(text: str) -> dict[KeyPath, tuple[int, int]]:
+    """Key positions; should the scanner ever fail on TOML tomli accepted, every key is
+    placed at 1:1 rather than crashing the compile."""
+    try:
+        return key_positions(text)
+    except (ValueError, IndexError, RecursionError):
+        return {(): (1, 1)}
 
 
 def _read(root: Path, rel: str, missing: type[DeckError], what: str) -> SourceFile:
@@ -153,6 +220,8 @@ def load_sources(root: Path) -> SourceSet:
         (ROUTING_FILE, ModelsManagerError, "routing profiles file"),
     ]
     deck_paths = _deck_order(root)
+    problems += [_bad_file_name(p) for p in deck_paths if not _is_utf8(p)]
+    deck_paths = [p for p in deck_paths if _is_utf8(p)]
     if not (root / BASE_DECK).is_file():
         problems.append(
             ModelDeckNotFoundError(
@@ -218,10 +287,19 @@ def _load_model_files(
             problems.append(exc)
     models_dir = root / MODELS_DIR
     if models_dir.is_dir():
-        for extra in sorted(p.name for p in models_dir.glob("*.toml")):
+        for extra in sorted(p.name for p in models_dir.glob("*.toml") if p.is_file()):
             if extra[: -len(".toml")] not in declared:
                 rel = f"{MODELS_DIR}/{extra}"
-                ignored[rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+                if not _is_utf8(rel):
+                    problems.append(_bad_file_name(rel))
+                    continue
+                try:
+                    ignored[rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+                except OSError as exc:
+                    problems.append(
+                        ModelsManagerError(f"cannot read: {exc.strerror}", location=Location(rel))
+                    )
+                    continue
                 warnings.append(
                     ModelsManagerError(
                         f"no backend `{extra[: -len('.toml')]}` in backends.toml; file ignored",
@@ -231,3 +309,21 @@ def _load_model_files(
                     )
                 )
     return models, warnings, ignored
+
+
+def _is_utf8(name: str) -> bool:
+    """False for a file name whose bytes are not UTF-8 (Python decodes them to surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _bad_file_name(rel: str) -> DeckError:
+    shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+    return ConfigSyntaxError(
+        "file name is not valid UTF-8",
+        location=Location(shown),
+        hint="rename the file (deckc records every source's name in the lockfile)",
+    )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import difflib
-import json
 import keyword
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from json.encoder import encode_basestring
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 BACKEND_NAME = re.compile(r"^[a-z0-9_]+$")
@@ -66,22 +66,64 @@ def py_literal(value: object) -> str:
     """Python source for a JSON-like value: names are data, never code.
 
     Strings use JSON's escapes (valid in Python), so quotes, backslashes, newlines and template
-    syntax stay inside the literal; lists become tuples.
+    syntax stay inside the literal; lists become tuples; ``...`` stays ``...`` (the marker of a
+    mapping written as a tuple of constants, see ``views.frozen``).
     """
-    if value is None or isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+    parts: list[str] = []
+    _literal(value, parts.append)
+    return "".join(parts)
+
+
+def _literal(value: object, append: Callable[[str], object]) -> None:
+    kind = type(value)
+    if kind is str:
+        append(_quote(value))  # type: ignore[arg-type]
+    elif kind is tuple or kind is list:
+        items: Sequence[object] = value  # type: ignore[assignment]
+        append("(")
+        for index, item in enumerate(items):
+            if index:
+                append(", ")
+            _literal(item, append)
+        append(",)" if len(items) == 1 else ")")
+    elif kind is int:
+        append(int.__repr__(value))
+    elif value is ...:
+        append("...")
+    elif value is None or value is True or value is False:
+        append(repr(value))
+    elif kind is float:
+        if value != value or value in (_INF, -_INF):
             raise ValueError("non-finite number in generated data")
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        items = ", ".join(py_literal(v) for v in value)
-        return f"({items},)" if len(value) == 1 else f"({items})"
-    if isinstance(value, dict):
-        pairs = ", ".join(f"{py_literal(str(k))}: {py_literal(v)}" for k, v in value.items())
-        return "{" + pairs + "}"
-    raise TypeError(f"cannot render {type(value).__name__} as a Python literal")
+        append(float.__repr__(value))
+    elif isinstance(value, dict):
+        append("{")
+        for index, (key, item) in enumerate(value.items()):
+            if index:
+                append(", ")
+            append(_quote(str(key)))
+            append(": ")
+            _literal(item, append)
+        append("}")
+    elif isinstance(value, str):
+        append(_quote(str.__str__(value)))
+    elif isinstance(value, list | tuple):
+        _literal(tuple(value), append)
+    elif isinstance(value, int):
+        append(int.__repr__(value))
+    else:
+        raise TypeError(f"cannot render {type(value).__name__} as a Python literal")
+
+
+_INF = float("inf")
+
+
+def _quote(text: str) -> str:
+    """A double-quoted Python literal of pure ASCII: JSON's escapes (valid in Python) for
+    quotes, backslashes and control characters, Python's for every other character that is not
+    printable ASCII, so no invisible, bidirectional or look-alike character reaches generated
+    code (ruff's RUF001 flags those, and a reviewer cannot see them)."""
+    quoted = encode_basestring(text)
+    if quoted.isascii() and "\x7f" not in quoted:
+        return quoted
+    return "".join(c if " " <= c <= "~" else ascii(c)[1:-1] for c in quoted)

@@ -13,7 +13,7 @@ import re
 from bisect import bisect_right
 from functools import partial
 
-__all__ = ["key_positions"]
+__all__ = ["excess_position", "key_positions", "line_column"]
 
 Path = tuple[str | int, ...]
 
@@ -176,3 +176,36 @@ class _Scanner:
         while self.text[self.pos] != "}":
             self.key_value(path)
         self.consume(_CLOSE, "}")
+
+
+_NESTING_TOKEN = re.compile(
+    rf"{_ML_BASIC}|{_BASIC}|{_ML_LITERAL}|{_LITERAL}|#[^\n]*|[\[\]{{}}.=,\n]"
+)
+
+
+def excess_position(text: str, limit: int) -> tuple[int, int] | None:
+    """Where brackets and dotted-key parts first nest more than ``limit`` levels deep.
+
+    A rough scan for error messages about documents too deep to scan: it skips strings and
+    comments but checks no syntax, and it may also stop at the dot of a float. None when no
+    place nests that deep."""
+    depth = dots = 0
+    for match in _NESTING_TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+        elif token in ("]", "}"):
+            depth = max(depth - 1, 0)
+        elif token == ".":
+            dots += 1
+        elif token in ("=", ",", "\n"):
+            dots = 0
+        if depth + dots > limit:
+            return line_column(text, match.start())
+    return None
+
+
+def line_column(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based (line, column) of ``offset`` in ``text``."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1

@@ -63,7 +63,10 @@ def reason(resolution: Resolution) -> str | None:
 
 
 class _Resolver:
-    """Follows handles to models under one profile, memoising aliases."""
+    """Follows handles to models under one profile, memoising aliases.
+
+    Alias chains are followed with an explicit stack, not recursion, so a chain of any length
+    resolves (and a cycle, reported by :func:`check_references`, ends the walk)."""
 
     def __init__(self, deck: Deck, routing: Mapping[str, Routing]) -> None:
         self._deck = deck
@@ -72,31 +75,69 @@ class _Resolver:
         self._active: set[str] = set()
 
     def handle(self, text: str) -> Resolution:
+        stack: list[_Walk] = []
+        return self._finish(self._step(text, stack), stack)
+
+    def alias(self, name: str) -> Resolution:
+        stack: list[_Walk] = []
+        return self._finish(self._enter(name, stack), stack)
+
+    def _finish(self, result: Resolution | None, stack: list[_Walk]) -> Resolution:
+        """Follow the walks on ``stack`` until the first one pushed is decided."""
+        while stack:
+            walk = stack[-1]
+            if result is None:  # the walk on top needs its next target followed
+                result = self._step(walk.alias.targets[walk.position], stack)
+                continue
+            finished = walk.take(result)
+            result = None
+            if finished is not None:
+                stack.pop()
+                self._active.discard(walk.alias.name)
+                self._memo[walk.alias.name] = finished
+                result = finished
+        assert result is not None
+        return result
+
+    def _step(self, text: str, stack: list[_Walk]) -> Resolution | None:
+        """The resolution of ``text`` when known now; None after pushing the walk of an alias."""
         ref = Ref.parse(text)
         if ref.namespace is Namespace.ALIAS or (
             ref.namespace is Namespace.ANY and ref.name in self._deck.aliases
         ):
-            return self.alias(ref.name)
+            return self._enter(ref.name, stack)
         routing = self._routing.get(ref.name)
         if routing is None or ref.namespace is Namespace.PRESET:
             return Resolution(text, (text,), None, None, reason="not a declared model or alias")
         return Resolution(text, (ref.name,), ref.name, routing.backend, reason=routing.reason)
 
-    def alias(self, name: str) -> Resolution:
+    def _enter(self, name: str, stack: list[_Walk]) -> Resolution | None:
         if name in self._memo:
             return self._memo[name]
         alias = self._deck.aliases.get(name)
         if alias is None or name in self._active:
             return Resolution(name, (name,), None, None, reason="unresolvable alias")
+        walk = _Walk(alias)
+        if not alias.targets:
+            self._memo[name] = walk.exhausted()
+            return self._memo[name]
         self._active.add(name)
-        result = self._follow(alias)
-        self._active.discard(name)
-        self._memo[name] = result
-        return result
+        stack.append(walk)
+        return None
 
-    def _follow(self, alias: Alias) -> Resolution:
+
+class _Walk:
+    """One alias being followed: its targets are tried in order until one is available."""
+
+    def __init__(self, alias: Alias) -> None:
+        self.alias = alias
+        self.position = 0
+        self.skipped: list[Skipped] = []
+
+    def take(self, inner: Resolution) -> Resolution | None:
+        """Account for the resolution of the current target; the alias's, once decided."""
+        alias = self.alias
         if not alias.is_list:
-            inner = self.handle(alias.targets[0])
             return Resolution(
                 alias.name,
                 (alias.name, *inner.path),
@@ -105,25 +146,26 @@ class _Resolver:
                 inner.skipped,
                 inner.reason,
             )
-        skipped: list[Skipped] = []
-        for target in alias.targets:
-            inner = self.handle(target)
-            if inner.available:
-                return Resolution(
-                    alias.name,
-                    (alias.name, *inner.path),
-                    inner.model,
-                    inner.backend,
-                    tuple(skipped),
-                )
-            skipped.append(Skipped(target, reason(inner) or "unavailable"))
-        why = "; ".join(s.reason for s in skipped)
+        if inner.available:
+            return Resolution(
+                alias.name,
+                (alias.name, *inner.path),
+                inner.model,
+                inner.backend,
+                tuple(self.skipped),
+            )
+        self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "unavailable"))
+        self.position += 1
+        return self.exhausted() if self.position == len(alias.targets) else None
+
+    def exhausted(self) -> Resolution:
+        why = "; ".join(s.reason for s in self.skipped)
         return Resolution(
-            alias.name,
-            (alias.name,),
+            self.alias.name,
+            (self.alias.name,),
             None,
             None,
-            tuple(skipped),
+            tuple(self.skipped),
             reason=f"no entry of its fallback list is available ({why})",
         )
 
@@ -298,7 +340,8 @@ def _check_choice(
 
 
 def _alias_cycles(deck: Deck) -> list[DeckError]:
-    """Every cycle among aliases once, named by its whole path."""
+    """Every cycle among aliases once, named by its whole path (a depth-first walk with an
+    explicit stack: alias chains may be longer than Python's recursion limit)."""
     problems: list[DeckError] = []
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
 
@@ -308,11 +351,18 @@ def _alias_cycles(deck: Deck) -> list[DeckError]:
             if ref.namespace is not Namespace.PRESET and ref.name in deck.aliases:
                 yield ref.name
 
-    def visit(name: str, path: list[str]) -> None:
-        state[name] = 1
-        path.append(name)
-        for nxt in targets(deck.aliases[name]):
-            if state.get(nxt) == 1:
+    for root in deck.aliases:
+        if root in state:
+            continue
+        state[root] = 1
+        path = [root]
+        pending = [targets(deck.aliases[root])]
+        while pending:
+            nxt = next(pending[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                pending.pop()
+            elif state.get(nxt) == 1:
                 cycle = [*path[path.index(nxt) :], nxt]
                 alias = deck.aliases[cycle[0]]
                 problems.append(
@@ -325,11 +375,7 @@ def _alias_cycles(deck: Deck) -> list[DeckError]:
                     )
                 )
             elif nxt not in state:
-                visit(nxt, path)
-        path.pop()
-        state[name] = 2
-
-    for name in deck.aliases:
-        if name not in state:
-            visit(name, [])
+                state[nxt] = 1
+                path.append(nxt)
+                pending.append(targets(deck.aliases[nxt]))
     return problems

@@ -1,25 +1,30 @@
 """Validate stage, per file: each source file against its JSON Schema (Draft 2020-12).
 
-jsonschema finds the problems; this module turns each one into a located, human message with a
-did-you-mean where a close key exists.
+jsonschema-rs answers "is this file valid" fast; only when it says no does jsonschema (the
+reference implementation, imported then) find the problems, which this module turns into located,
+human messages with a did-you-mean where a close key exists.  jsonschema-rs is never the last
+word: whenever it rejects a file, or cannot take its data, jsonschema decides.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime
+import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from functools import cache
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from compiler.errors import DeckError, KeyPath, SchemaError
 from compiler.load import SourceFile, SourceSet
 from compiler.naming import did_you_mean
 from compiler.resources import load_schema
+
+if TYPE_CHECKING:
+    import jsonschema
 
 BACKENDS = "backends"
 MODELS = "backend_models"
@@ -28,7 +33,26 @@ DECK = "deck"
 
 
 @cache
+def fast_check(name: str) -> Callable[[Any], bool]:
+    """A quick yes/no for ``schema/<name>.schema.json``: True only when the data is valid."""
+    import jsonschema_rs  # when validating: commands that only check hashes need not pay it
+
+    is_valid: Callable[[Any], bool] = jsonschema_rs.validator_for(load_schema(name)).is_valid
+    return is_valid
+
+
+def surely_valid(name: str, data: Any) -> bool:
+    """True when jsonschema-rs accepts ``data``; False when it rejects it or cannot read it."""
+    try:
+        return fast_check(name)(data)
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
+@cache
 def _validator(name: str) -> jsonschema.protocols.Validator:
+    import jsonschema  # the reference validator, needed only to explain a rejection
+
     schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
@@ -64,6 +88,8 @@ def validate_sources(sources: SourceSet) -> tuple[SourceSet | None, list[DeckErr
 def validate_file(file: SourceFile, schema_name: str) -> tuple[list[DeckError], SourceFile | None]:
     """The file's schema violations, and the file without the values at fault (None when
     removing them does not make it valid)."""
+    if surely_valid(schema_name, file.data) and _plain_json(file.data):
+        return [], file
     validator = _validator(schema_name)
     errors = list(validator.iter_errors(file.data))
     problems = [p for error in errors for p in _explain(file, error)]
@@ -97,7 +123,11 @@ def _prune(data: dict[str, Any], error: jsonschema.ValidationError) -> bool:
         return False
     for parent_path, key in path_and_keys:
         parent: Any = data
-        for step in parent_path:
+        for step in parent_path:  # an earlier error of the round may have removed a parent
+            in_list = isinstance(parent, list) and isinstance(step, int) and step < len(parent)
+            if not (in_list or (isinstance(parent, dict) and step in parent)):
+                parent = None
+                break
             parent = parent[step]
         if isinstance(parent, dict):
             parent.pop(key, None)
@@ -106,11 +136,22 @@ def _prune(data: dict[str, Any], error: jsonschema.ValidationError) -> bool:
     return True
 
 
-def _non_finite(file: SourceFile) -> list[DeckError]:
-    """TOML allows inf and nan; no field of ours means them."""
-    found: list[DeckError] = []
+def _plain_json(data: Any) -> bool:
+    """True when ``data`` surely holds no inf, nan, date or time (see :func:`_non_finite`),
+    checked at C speed by the JSON encoder."""
+    try:
+        json.dumps(data, allow_nan=False)
+    except (ValueError, TypeError):
+        return False
+    return True
 
-    def walk(value: object, path: KeyPath) -> None:
+
+def _non_finite(file: SourceFile) -> list[DeckError]:
+    """TOML allows inf, nan, dates and times; no field of ours means them (and JSON has none)."""
+    found: list[DeckError] = []
+    stack: list[tuple[KeyPath, object]] = [((), file.data)]
+    while stack:
+        path, value = stack.pop()
         if isinstance(value, float) and not math.isfinite(value):
             found.append(
                 SchemaError(
@@ -119,14 +160,21 @@ def _non_finite(file: SourceFile) -> list[DeckError]:
                     key_path=path,
                 )
             )
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, (*path, key))
+        elif isinstance(value, datetime.date | datetime.time):
+            kind = type(value).__name__.replace("datetime", "date-time")
+            found.append(
+                SchemaError(
+                    f"{value.isoformat()} is a TOML {kind}; deckc keeps only strings, numbers, "
+                    "booleans, arrays and tables",
+                    location=file.locate(path),
+                    key_path=path,
+                    hint=f'quote it: "{value.isoformat()}"',
+                )
+            )
+        elif isinstance(value, Mapping):
+            stack.extend(((*path, key), item) for key, item in value.items())
         elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(item, (*path, index))
-
-    walk(file.data, ())
+            stack.extend(((*path, index), item) for index, item in enumerate(value))
     return found
 
 

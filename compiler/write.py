@@ -1,79 +1,290 @@
 """The write step: the only place that writes files.
 
-Each output is written to a temporary file beside its target, flushed to disk, then renamed over
-it, so no reader ever sees a half-written file; a lock file serialises concurrent compiles into
-the same directory.  Python outputs are byte-compiled with hash-checked ``.pyc`` files, which stay
-valid across checkouts (no timestamps) and load even where bytecode writing is off.
+A compile replaces the output directory as a whole, so that a reader, a concurrent compile or a
+kill at any moment sees either the complete previous outputs or the complete new ones, never a
+mix:
+
+1. under an exclusive lock (``flock`` on the parent directory), the new outputs are written and
+   byte-compiled into a staging directory beside the output directory; unchanged outputs and
+   every file deckc does not own are hard-linked into it (same inode, same mtime: editors, make
+   and git see them unchanged);
+2. one ``renameat2(RENAME_EXCHANGE)`` swaps the staging and output directories atomically
+   (Linux >= 3.15 with glibc >= 2.28, on ext4, xfs, btrfs, tmpfs...);
+3. files that appeared in the old directory meanwhile are moved across, and it is deleted.
+
+Fallback where no atomic exchange exists (other systems, some network file systems): two
+renames, output -> ``.<out>.deckc-old-*`` then staging -> output.  A kill between them leaves no
+output directory but the previous one complete in the backup, which the next compile puts back.
+When the output directory is (or contains) the working directory or is a mount point, it cannot
+be swapped: each file is then replaced by its own rename, the manifest last.
+
+Python outputs are byte-compiled with hash-checked ``.pyc`` files, which stay valid across
+checkouts (no timestamps) and load even where bytecode writing is off.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import fcntl
 import importlib.util
+import json
 import os
 import py_compile
+import shutil
+import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-LOCK_NAME = ".deckc.lock"
+from compiler.freshness import MANIFEST
+
+LOCK_NAME = ".deckc.lock"  # the lock file of earlier deckc versions; dropped on the next compile
+_STAGING, _BACKUP = "deckc-new-", "deckc-old-"
+
+
+def write_outputs(out_dir: Path, files: Mapping[str, str]) -> list[str]:
+    """Replace ``out_dir``'s outputs by ``files`` (relative path -> text), atomically.
+
+    Returns the paths whose content changed; when none did, nothing is replaced."""
+    target = out_dir.resolve()
+    if os.path.lexists(target) and not target.is_dir():
+        raise NotADirectoryError(f"{out_dir} exists and is not a directory")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(target):
+        _recover(target)
+        changed = [rel for rel, text in sorted(files.items()) if _differs(target / rel, text)]
+        if not changed:
+            byte_compile(out_dir, [rel for rel in files if rel.endswith(".py")])
+            return []
+        if _must_write_in_place(target):
+            _write_in_place(target, out_dir, files)
+        else:
+            _swap_in(target, out_dir, files)
+    return changed
 
 
 @contextlib.contextmanager
-def exclusive(out_dir: Path) -> Iterator[None]:
-    """Hold the output directory's lock (blocks while another compile writes)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with (out_dir / LOCK_NAME).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def exclusive(target: Path) -> Iterator[None]:
+    """Hold the lock of output directory ``target`` (blocks while another compile writes it).
+
+    The lock is taken on the parent directory, which the swap leaves in place."""
+    fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _differs(path: Path, text: str) -> bool:
+    try:
+        return path.read_bytes() != text.encode("utf-8")
+    except OSError:
+        return True
+
+
+def _must_write_in_place(target: Path) -> bool:
+    if not target.is_dir():
+        return False
+    cwd = Path.cwd().resolve()
+    return cwd == target or target in cwd.parents or os.path.ismount(target)
+
+
+def _siblings(target: Path, kind: str) -> list[Path]:
+    prefix = f".{target.name}.{kind}"
+    return sorted(target.parent / n for n in os.listdir(target.parent) if n.startswith(prefix))
+
+
+def _recover(target: Path) -> None:
+    """Undo what a compile killed mid-way left: restore a backed-up output directory, delete
+    staging directories (the lock is held: no other compile is using them)."""
+    backups = _siblings(target, _BACKUP)
+    if backups and not os.path.lexists(target):
+        os.rename(backups[-1], target)
+    for leftover in _siblings(target, _BACKUP) + _siblings(target, _STAGING):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _swap_in(target: Path, shown: Path, files: Mapping[str, str]) -> None:
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{_STAGING}", dir=target.parent))
+    except PermissionError:  # the parent is not writable: the directory cannot be swapped
+        _write_in_place(target, shown, files)
+        return
+    try:
+        _stage(staging, target, shown, files)
+        if not os.path.lexists(target):
+            os.rename(staging, target)
+        elif not _exchange(staging, target):
+            backup = staging.with_name(staging.name.replace(_STAGING, _BACKUP))
+            os.rename(target, backup)
+            try:
+                os.rename(staging, target)
+            except BaseException:
+                os.rename(backup, target)
+                raise
+            staging = backup
+        _fsync_dir(target.parent)
+        if staging.exists():  # now the previous outputs
+            _move_late_arrivals(staging, target, _owned(staging, files))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _stage(staging: Path, target: Path, shown: Path, files: Mapping[str, str]) -> None:
+    """The complete new output directory: files deckc does not own (and unchanged outputs)
+    linked from ``target``, new outputs written, Python outputs byte-compiled."""
+    if target.is_dir():
+        os.chmod(staging, stat.S_IMODE(target.stat().st_mode))
+        owned = _owned(target, files)
+        _link_tree(target, staging, lambda rel: rel not in owned)
+        for rel, text in files.items():
+            if not _differs(target / rel, text):
+                _link_or_copy(target / rel, staging / rel)
+    else:
+        os.chmod(staging, 0o777 & ~_umask())
+    for rel, text in sorted(files.items()):
+        if not (staging / rel).exists():
+            _write_file(staging / rel, text)
+    _byte_compile(staging, shown, [rel for rel in files if rel.endswith(".py")])
+    for directory in sorted({(staging / rel).parent for rel in files}, reverse=True):
+        _fsync_dir(directory)
+
+
+def _owned(directory: Path, files: Mapping[str, str]) -> set[str]:
+    """Paths in ``directory`` that deckc writes: this compile's outputs and their bytecode,
+    the outputs the previous manifest lists, the lock file of earlier versions."""
+    owned = set(files) | {LOCK_NAME}
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        owned.update(str(rel) for rel in manifest["outputs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    for rel in [r for r in owned if r.endswith(".py")]:
+        cache = Path(rel).parent / "__pycache__"
+        if (directory / cache).is_dir():
+            stem = Path(rel).stem + "."
+            owned.update(
+                (cache / name).as_posix()
+                for name in os.listdir(directory / cache)
+                if name.startswith(stem) and name.endswith(".pyc")
+            )
+    return owned
+
+
+def _link_tree(source: Path, dest: Path, keep: Callable[[str], bool]) -> None:
+    """Recreate the entries of ``source`` that ``keep(rel)`` accepts under ``dest``: files as
+    hard links (copies where linking fails), symbolic links as such, directories with their
+    mode."""
+    pending = [Path()]
+    while pending:
+        rel_dir = pending.pop()
+        for entry in sorted(os.scandir(source / rel_dir), key=lambda e: e.name):
+            rel = rel_dir / entry.name
+            if not keep(rel.as_posix()):
+                continue
+            if entry.is_symlink():
+                os.symlink(os.readlink(entry.path), dest / rel)
+            elif entry.is_dir():
+                (dest / rel).mkdir()
+                os.chmod(dest / rel, stat.S_IMODE(entry.stat().st_mode))
+                pending.append(rel)
+            else:
+                _link_or_copy(Path(entry.path), dest / rel)
+
+
+def _link_or_copy(source: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, dest, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, dest, follow_symlinks=False)
+
+
+def _move_late_arrivals(old: Path, new: Path, owned: set[str]) -> None:
+    """Files someone created in the old directory while the new one was staged: move them."""
+    pending = [Path()]
+    while pending:
+        rel_dir = pending.pop()
+        for entry in os.scandir(old / rel_dir):
+            rel = rel_dir / entry.name
+            if rel.as_posix() in owned:
+                continue
+            if not os.path.lexists(new / rel):
+                with contextlib.suppress(OSError):
+                    os.rename(entry.path, new / rel)
+            elif entry.is_dir(follow_symlinks=False) and (new / rel).is_dir():
+                pending.append(rel)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_NO_EXCHANGE = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories atomically; False where the system cannot (nothing changed then)."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+    renameat2.argtypes += [ctypes.c_uint]
+    status = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if status == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _NO_EXCHANGE:
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _write_in_place(target: Path, shown: Path, files: Mapping[str, str]) -> None:
+    """Each changed output to a temporary file, then renamed over its target; the manifest
+    last, so a kill before it leaves outputs that ``deckc check`` reports as not current."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for rel in sorted(files, key=lambda r: (r == MANIFEST, r)):
+            dest = target / rel
+            if _differs(dest, files[rel]):
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+                os.close(fd)
+                staged.append((_write_file(Path(name), files[rel]), dest))
+    except BaseException:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise
+    for temp, dest in staged:
+        os.replace(temp, dest)
+    _fsync_dir(target)
+    _byte_compile(target, shown, [rel for rel in files if rel.endswith(".py")])
+
+
+def _write_file(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            fd = -1
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        if fd != -1:
+            os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def _write_temp(target: Path, text: str) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Path(name)
-
-
-def write_outputs(out_dir: Path, files: Mapping[str, str]) -> list[str]:
-    """Write ``files`` (relative path -> text) into ``out_dir``; the paths that changed."""
-    changed = []
-    with exclusive(out_dir):
-        staged: list[tuple[Path, Path]] = []
-        try:
-            for rel, text in sorted(files.items()):
-                target = out_dir / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if target.is_file() and target.read_text(encoding="utf-8") == text:
-                    continue
-                staged.append((_write_temp(target, text), target))
-                changed.append(rel)
-        except BaseException:
-            for temp, _ in staged:
-                temp.unlink(missing_ok=True)
-            raise
-        for temp, target in staged:
-            os.replace(temp, target)
-        _fsync_dir(out_dir)
-        byte_compile(out_dir, [rel for rel in files if rel.endswith(".py")])
-    return changed
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -85,13 +296,19 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def byte_compile(out_dir: Path, modules: list[str]) -> None:
-    """Hash-checked bytecode for each module, written atomically by py_compile."""
+    """Hash-checked bytecode for each module of ``out_dir``, written atomically by py_compile."""
+    _byte_compile(out_dir, out_dir, modules)
+
+
+def _byte_compile(directory: Path, shown: Path, modules: list[str]) -> None:
+    """Byte-compile ``directory``'s modules as if they were in ``shown`` (the name tracebacks
+    give them, whichever directory they are compiled in)."""
     for rel in sorted(modules):
-        source = out_dir / rel
-        cfile = importlib.util.cache_from_source(str(source))
+        source = directory / rel
         py_compile.compile(
             str(source),
-            cfile=cfile,
+            cfile=importlib.util.cache_from_source(str(source)),
+            dfile=str(shown / rel),
             doraise=True,
             invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
         )

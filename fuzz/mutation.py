@@ -1,0 +1,219 @@
+"""Mutation testing of routing and resolution (``make mutation``).
+
+    python -m fuzz.mutation [--workdir DIR] [--jobs N]
+
+mutmut mutates compiler/routing.py, compiler/patterns.py and compiler/resolve.py and runs the
+tests that cover each mutant.  It works in a copy of the tree (and mutmut's own ``mutants/``
+sandbox inside that copy), so no mutated code ever appears in the working tree others use.
+Prints the score and every surviving mutant's diff; exits 1 when any survives that is not
+listed in ``EQUIVALENT`` (mutants that cannot change behaviour, each with the reason).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTATED = ["compiler/routing.py", "compiler/patterns.py", "compiler/resolve.py"]
+TESTS = [
+    "tests/test_patterns.py",
+    "tests/test_routing.py",
+    "tests/test_resolve.py",
+    "tests/test_hardening_mutants.py",
+    "tests/test_golden.py",
+]
+COPIED = ["compiler", "tests", "fuzz", "schema", "templates", "generated", ".pipelex", "tools"]
+COPIED_FILES = ["pyproject.toml", "README.md"]
+CONFIG = f"""
+[tool.mutmut]
+source_paths = ["compiler/"]
+only_mutate = {MUTATED!r}
+also_copy = ["tests/", "fuzz/", "schema/", "templates/", "generated/", ".pipelex/", "tools/"]
+pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x"]
+pytest_add_cli_args_test_selection = {TESTS!r}
+use_git_change_detection = false
+"""
+
+# Surviving mutants that cannot change what deckc does: (function, line mutated, mutated line)
+# -> why.  Matched on the text, not on mutmut's numbers, which shift when the code changes.
+_PRESETS_HAVE_HANDLES = "build keeps only presets whose llm_handle is set (a string, located)"
+_UNIQUE_POSITIONS = "each position is one pattern of one kind: a hit never equals best"
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (
+        "compiler.patterns.xǁRouteIndexǁfirst_wildcard",
+        "if hit is not None and (best is None or hit < best):",
+        "if hit is not None and (best is None or hit <= best):",
+    ): _UNIQUE_POSITIONS,
+    (
+        "compiler.patterns.xǁRouteIndexǁfirst_wildcard",
+        "if best is not None and position > best:",
+        "if best is not None and position >= best:",
+    ): _UNIQUE_POSITIONS,
+    (
+        "compiler.resolve.x__alias_cycles",
+        "state[path.pop()] = 2",
+        "state[path.pop()] = None",
+    ): "only `== 1` (on the path) and presence in `state` are ever tested",
+    (
+        "compiler.resolve.x__alias_cycles",
+        "state[path.pop()] = 2",
+        "state[path.pop()] = 3",
+    ): "only `== 1` (on the path) and presence in `state` are ever tested",
+    (
+        "compiler.resolve.x__check_choice",
+        'return _check_handle(config, models, text, location, path, "choice")',
+        "return _check_handle(config, models, text, location, path, None)",
+    ): "a choice reaches _check_handle only when the message naming its owner cannot be made",
+    (
+        "compiler.resolve.x__check_choice",
+        'return _check_handle(config, models, text, location, path, "choice")',
+        'return _check_handle(config, models, text, location, path, "XXchoiceXX")',
+    ): "a choice reaches _check_handle only when the message naming its owner cannot be made",
+    (
+        "compiler.resolve.x__check_choice",
+        'return _check_handle(config, models, text, location, path, "choice")',
+        'return _check_handle(config, models, text, location, path, "CHOICE")',
+    ): "a choice reaches _check_handle only when the message naming its owner cannot be made",
+    (
+        "compiler.resolve.x_check_references",
+        'location = preset.locations.get("llm_handle", preset.location)',
+        'location = preset.locations.get("llm_handle", None)',
+    ): _PRESETS_HAVE_HANDLES,
+    (
+        "compiler.resolve.x_check_references",
+        'location = preset.locations.get("llm_handle", preset.location)',
+        'location = preset.locations.get("llm_handle", )',
+    ): _PRESETS_HAVE_HANDLES,
+    (
+        "compiler.resolve.x_check_references",
+        'problems += _check_handle(config, models, preset.llm_handle or "", location, path, '
+        '"preset")',
+        'problems += _check_handle(config, models, preset.llm_handle or "XXXX", location, path, '
+        '"preset")',
+    ): _PRESETS_HAVE_HANDLES,
+    (
+        "compiler.resolve.x_resolve",
+        'presets[preset_name] = resolver.handle(preset.llm_handle or "")',
+        'presets[preset_name] = resolver.handle(preset.llm_handle or "XXXX")',
+    ): _PRESETS_HAVE_HANDLES,
+    (
+        "compiler.resolve.x_select_choice",
+        "default.value if default else None,",
+        "None,",
+    ): "nothing is chosen only when there is no default (an override is chosen when set)",
+    (
+        "compiler.resolve.x_select_choice",
+        "default.value if default else None,",
+        "default.value if (default) and False else None,",
+    ): "nothing is chosen only when there is no default (an override is chosen when set)",
+    (
+        "compiler.resolve.xǁ_Resolverǁ_finish",
+        "self._active.discard(walk.alias.name)",
+        "self._active.discard(None)",
+    ): "a finished alias is memoised, and the memo is consulted before the active set",
+    (
+        "compiler.resolve.xǁ_Walkǁtake",
+        "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "
+        '"unavailable"))',
+        "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "
+        '"XXunavailableXX"))',
+    ): "an unavailable resolution always carries a reason",
+    (
+        "compiler.resolve.xǁ_Walkǁtake",
+        "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "
+        '"unavailable"))',
+        "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "
+        '"UNAVAILABLE"))',
+    ): "an unavailable resolution always carries a reason",
+}
+
+
+def signature(name: str, diff: str) -> tuple[str, str, str]:
+    """(function, removed line, added line) of a mutant, as ``mutmut show`` prints its diff."""
+    removed = [
+        line[1:].strip() for line in diff.splitlines() if line[:1] == "-" and line[:3] != "---"
+    ]
+    added = [
+        line[1:].strip() for line in diff.splitlines() if line[:1] == "+" and line[:3] != "+++"
+    ]
+    return name.split("__mutmut_")[0], " ".join(removed), " ".join(added)
+
+
+def copy_tree(workdir: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".deckc.lock", "crashes")
+    for name in COPIED:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, workdir / name, ignore=ignore, symlinks=True)
+    for name in COPIED_FILES:
+        shutil.copy2(ROOT / name, workdir / name)
+    with (workdir / "pyproject.toml").open("a", encoding="utf-8") as config:
+        config.write(CONFIG)
+
+
+def results(workdir: Path) -> dict[str, str]:
+    """mutant name -> status, as ``mutmut results --all true`` prints them."""
+    listing = subprocess.run(
+        [sys.executable, "-m", "mutmut", "results", "--all", "true"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = {}
+    for line in listing.splitlines():
+        match = re.match(r"\s*(\S+): (\w[\w ]*)$", line)
+        if match:
+            found[match[1]] = match[2]
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, help="where to copy the tree (default: a temp dir)")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once")
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="deckc-mutation-"))
+    if not (workdir / "pyproject.toml").is_file():
+        workdir.mkdir(parents=True, exist_ok=True)
+        copy_tree(workdir)
+    print(f"mutation: working in {workdir}", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.jobs)],
+        cwd=workdir,
+        check=False,
+    )
+    statuses = results(workdir)
+    killed = sum(s in ("killed", "timeout", "caught by type check") for s in statuses.values())
+    survived = sorted(n for n, s in statuses.items() if s == "survived")
+    other = {n: s for n, s in statuses.items() if s not in ("killed", "timeout", "survived")}
+    unexplained = []
+    for name in survived:
+        diff = subprocess.run(
+            [sys.executable, "-m", "mutmut", "show", name],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        if signature(name, diff) not in EQUIVALENT:
+            unexplained.append(name)
+            print(diff)
+    total = len(statuses) - len(other)
+    print(
+        f"mutation: {total} mutants of {', '.join(MUTATED)}: {killed} killed, "
+        f"{len(survived)} survived ({len(survived) - len(unexplained)} equivalent, listed in "
+        f"fuzz/mutation.py); score {killed / max(total, 1):.1%}, "
+        f"{(killed + len(survived) - len(unexplained)) / max(total, 1):.1%} counting the "
+        f"equivalent ones as killed" + (f"; not run: {other}" if other else "")
+    )
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
