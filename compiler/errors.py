@@ -33,6 +33,7 @@ class Location:
 class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # no problem: what a check found (e.g. a backend reachable online)
 
 
 class DeckError(Exception):
@@ -86,7 +87,7 @@ class DeckError(Exception):
     def __str__(self) -> str:
         head = str(self.location)
         path = format_key_path(self.key_path)
-        label = "warning: " if self.severity is Severity.WARNING else ""
+        label = {Severity.WARNING: "warning: ", Severity.INFO: "note: "}.get(self.severity, "")
         text = (
             f"{head}: {path}: {label}{self.message}" if path else f"{head}: {label}{self.message}"
         )

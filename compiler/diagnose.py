@@ -1,0 +1,449 @@
+"""The checks ``deckc validate`` adds to a compile: what compiles but cannot be what was meant.
+
+Pure functions over the resolved deck (and, for key positions, the loaded sources) returning
+located :class:`~compiler.errors.DeckError` findings: routing rules that can never fire (shadowed
+by an earlier wildcard, or matching no declared model), models no profile can serve, handles
+unavailable in the active profile (errors with ``strict``), ``${VAR}``s of enabled backends unset
+in a given environment (names only, never values), and the drift of a generated directory.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from compiler import envrefs
+from compiler.errors import (
+    DeckError,
+    KeyPath,
+    LLMHandleNotFoundError,
+    Location,
+    ModelsManagerError,
+    Severity,
+    errors_only,
+)
+from compiler.freshness import Freshness
+from compiler.load import SourceSet
+from compiler.model import Config, Profile, Resolved, Route
+from compiler.naming import format_key_path
+from compiler.patterns import Pattern, PatternKind
+from compiler.pipeline import analyse
+from compiler.resolve import reason
+
+
+class GeneratedDriftError(DeckError):
+    """The generated directory is not what compiling the current sources gives."""
+
+
+def diagnose(
+    resolved: Resolved,
+    sources: SourceSet,
+    environ: Mapping[str, str],
+    *,
+    strict: bool = False,
+    availability: bool = True,
+) -> list[DeckError]:
+    """Every finding of this module for a resolved deck.
+
+    ``availability`` = False leaves out the checks that only make sense for a configuration that
+    compiles (a dangling reference already says why its handle goes nowhere).
+    """
+    config = resolved.config
+    findings = [*shadowed_routes(config), *dead_routes(config)]
+    if availability:
+        findings += unservable_models(resolved, sources, strict=strict)
+        findings += unavailable_handles(resolved, sources, strict=strict)
+    findings += unset_variables(config, sources, environ)
+    return findings
+
+
+# --- routing rules that never fire ------------------------------------------------------------
+
+
+def covers(earlier: Pattern, later: Pattern) -> bool:
+    """True when every name ``later`` matches is also matched by ``earlier`` (both wildcards)."""
+    if not (earlier.is_wildcard and later.is_wildcard):
+        return False
+    match earlier.kind:
+        case PatternKind.ANY:
+            return True
+        case PatternKind.PREFIX:
+            return later.kind is PatternKind.PREFIX and later.core.startswith(earlier.core)
+        case PatternKind.SUFFIX:
+            return later.kind is PatternKind.SUFFIX and later.core.endswith(earlier.core)
+        case PatternKind.CONTAINS:
+            return later.kind is not PatternKind.ANY and earlier.core in later.core
+    return False
+
+
+def _section(route: Route) -> str:
+    return "optional_routes" if route.optional else "routes"
+
+
+def _route_path(profile: Profile, route: Route) -> KeyPath:
+    return ("profiles", profile.name, _section(route), route.pattern.text)
+
+
+def _shadowing(config: Config, profile: Profile) -> Iterator[tuple[Route, Route]]:
+    """(rule, the first earlier wildcard that always wins over it) for every shadowed wildcard.
+
+    Only wildcards whose backend is enabled can win.  Earlier rules are indexed by kind (the
+    affixes by their text), so a rule is compared with the few that could cover it: the first
+    ``*``, the prefix rules naming a prefix of its own prefix (suffixes alike), and the
+    ``*contains*`` rules.
+    """
+    first_any: tuple[int, Route] | None = None
+    prefixes: dict[str, tuple[int, Route]] = {}
+    suffixes: dict[str, tuple[int, Route]] = {}
+    contains: list[tuple[int, Route]] = []
+    for position, route in enumerate(profile.routes):
+        pattern = route.pattern
+        if not pattern.is_wildcard:
+            continue
+        core = pattern.core
+        candidates = [first_any] if first_any else []
+        if pattern.kind is PatternKind.PREFIX:
+            candidates += [
+                prefixes[core[:n]] for n in range(1, len(core) + 1) if core[:n] in prefixes
+            ]
+        elif pattern.kind is PatternKind.SUFFIX:
+            candidates += [
+                suffixes[core[-n:]] for n in range(1, len(core) + 1) if core[-n:] in suffixes
+            ]
+        if pattern.kind is not PatternKind.ANY:
+            candidates += [c for c in contains if c[1].pattern.core in core]
+        if candidates:
+            yield route, min(candidates, key=lambda c: c[0])[1]
+        backend = config.backends.get(route.backend)
+        if backend is None or not backend.enabled:
+            continue
+        entry = (position, route)
+        if pattern.kind is PatternKind.ANY:
+            first_any = first_any or entry
+        elif pattern.kind is PatternKind.PREFIX:
+            prefixes.setdefault(core, entry)
+        elif pattern.kind is PatternKind.SUFFIX:
+            suffixes.setdefault(core, entry)
+        else:
+            contains.append(entry)
+
+
+def shadowed_routes(config: Config) -> list[DeckError]:
+    """Wildcard rules that an earlier wildcard of the same profile always wins over."""
+    findings: list[DeckError] = []
+    for profile in config.profiles.values():
+        for route, earlier in _shadowing(config, profile):
+            findings.append(
+                ModelsManagerError(
+                    f"route `{route.pattern.text}` never applies: the earlier route "
+                    f"`{earlier.pattern.text}` (to {earlier.backend}) matches every model it "
+                    "matches",
+                    location=route.location,
+                    key_path=_route_path(profile, route),
+                    related=[earlier.location],
+                    hint=f"move `{route.pattern.text}` above `{earlier.pattern.text}`, or "
+                    "remove it",
+                    severity=Severity.WARNING,
+                )
+            )
+    return findings
+
+
+class _ModelNames:
+    """Answers "does any declared model match this pattern" without trying every name."""
+
+    _SEPARATOR = "\0"
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self._names = sorted(names)
+        self._reversed = sorted(name[::-1] for name in names)
+        self._joined = self._SEPARATOR.join(names)
+
+    @staticmethod
+    def _has_prefix(sorted_names: list[str], prefix: str) -> bool:
+        i = bisect.bisect_left(sorted_names, prefix)
+        return i < len(sorted_names) and sorted_names[i].startswith(prefix)
+
+    def any_match(self, pattern: Pattern) -> bool:
+        match pattern.kind:
+            case PatternKind.ANY:
+                return bool(self._names)
+            case PatternKind.EXACT:
+                i = bisect.bisect_left(self._names, pattern.core)
+                return i < len(self._names) and self._names[i] == pattern.core
+            case PatternKind.PREFIX:
+                return self._has_prefix(self._names, pattern.core)
+            case PatternKind.SUFFIX:
+                return self._has_prefix(self._reversed, pattern.core[::-1])
+            case PatternKind.CONTAINS:
+                if self._SEPARATOR in pattern.core:
+                    return any(pattern.core in name for name in self._names)
+                return pattern.core in self._joined
+        return False
+
+
+_WHAT_MATCHES = {
+    PatternKind.PREFIX: "starts with",
+    PatternKind.SUFFIX: "ends with",
+    PatternKind.CONTAINS: "contains",
+}
+
+
+def dead_routes(config: Config) -> list[DeckError]:
+    """Wildcard rules matching no declared model (shadowed rules are reported as such)."""
+    names = _ModelNames(config.model_names())
+    findings: list[DeckError] = []
+    for profile in config.profiles.values():
+        shadowed = {id(route) for route, _ in _shadowing(config, profile)}
+        for route in profile.routes:
+            pattern = route.pattern
+            if not pattern.is_wildcard or id(route) in shadowed or names.any_match(pattern):
+                continue
+            what = _WHAT_MATCHES.get(pattern.kind)
+            detail = f"no declared model name {what} `{pattern.core}`" if what else "no models"
+            findings.append(
+                ModelsManagerError(
+                    f"route `{pattern.text}` matches no declared model",
+                    location=route.location,
+                    key_path=_route_path(profile, route),
+                    hint=f"{detail}: fix the pattern, declare the model in "
+                    f"backends/{route.backend}.toml, or remove the route",
+                    severity=Severity.WARNING,
+                )
+            )
+    return findings
+
+
+# --- availability -----------------------------------------------------------------------------
+
+
+def _model_path(sources: SourceSet, backend: str, model: str) -> KeyPath:
+    file = sources.models.get(backend)
+    if file is not None and model in file.data.get("models", {}):
+        return ("models", model)
+    return (model,)
+
+
+def _declarations(resolved: Resolved, model: str) -> list[tuple[str, Location]]:
+    """(backend, location) of every declaration of ``model``, in backends.toml order."""
+    return [
+        (backend, specs[model].location)
+        for backend, specs in resolved.config.models.items()
+        if model in specs
+    ]
+
+
+def _severity(strict: bool) -> Severity:
+    return Severity.ERROR if strict else Severity.WARNING
+
+
+def unservable_models(
+    resolved: Resolved, sources: SourceSet, *, strict: bool = False
+) -> list[DeckError]:
+    """Declared models that no routing profile sends to a backend serving them."""
+    config = resolved.config
+    profiles = list(resolved.profiles.values())
+    findings: list[DeckError] = []
+    if not profiles:
+        return findings
+    for model in config.model_names():
+        routings = [p.routing[model] for p in profiles]
+        if any(r.backend is not None for r in routings):
+            continue
+        declared = _declarations(resolved, model)
+        servers = [b for b, _ in declared if config.backends[b].enabled]
+        if not servers:
+            hint = (
+                f"it is declared only by disabled backend(s) {', '.join(b for b, _ in declared)}: "
+                "enable one, or remove the model"
+            )
+        else:
+            first = profiles[0]
+            hint = (
+                f"in profile {first.profile.name}: {routings[0].reason}; add a route "
+                f'`"{model}" = "{servers[0]}"` to a profile'
+            )
+        backend, location = declared[0]
+        findings.append(
+            ModelsManagerError(
+                f"no profile can serve model `{model}` (declared by "
+                f"{', '.join(b for b, _ in declared)})",
+                location=location,
+                key_path=_model_path(sources, backend, model),
+                related=[loc for _, loc in declared[1:]],
+                hint=hint,
+                severity=_severity(strict),
+            )
+        )
+    return findings
+
+
+def unavailable_handles(
+    resolved: Resolved, sources: SourceSet, *, strict: bool = False
+) -> list[DeckError]:
+    """Aliases, presets and models that the active profile cannot serve (errors with ``strict``).
+
+    Models that no profile serves at all are left to :func:`unservable_models`.
+    """
+    config = resolved.config
+    active = resolved.profiles.get(config.active)
+    if active is None:
+        return []
+    name = config.active
+    findings: list[DeckError] = []
+    fix = f"route the model to a backend that serves it in profile {name}, or point the"
+    for alias_name, resolution in active.aliases.items():
+        if resolution.available:
+            continue
+        alias = config.deck.aliases[alias_name]
+        findings.append(
+            LLMHandleNotFoundError(
+                f"alias `{alias_name}` is unavailable in the active profile {name}: "
+                f"{reason(resolution)}",
+                location=alias.location,
+                key_path=("aliases", alias_name),
+                hint=f"{fix} alias at a handle that profile {name} serves",
+                severity=_severity(strict),
+            )
+        )
+    for preset_name, resolution in active.presets.items():
+        if resolution.available:
+            continue
+        preset = config.deck.presets[preset_name]
+        findings.append(
+            LLMHandleNotFoundError(
+                f"preset `{preset_name}` is unavailable in the active profile {name}: "
+                f"{reason(resolution)}",
+                location=preset.locations.get("llm_handle", preset.location),
+                key_path=("llm_presets", preset_name, "llm_handle"),
+                hint=f"{fix} preset's llm_handle at a handle that profile {name} serves",
+                severity=_severity(strict),
+            )
+        )
+    everywhere = list(resolved.profiles.values())
+    for model, routing in active.routing.items():
+        if routing.backend is not None or all(p.routing[model].backend is None for p in everywhere):
+            continue
+        backend, location = _declarations(resolved, model)[0]
+        findings.append(
+            LLMHandleNotFoundError(
+                f"model `{model}` is unavailable in the active profile {name}: {routing.reason}",
+                location=location,
+                key_path=_model_path(sources, backend, model),
+                hint=f"add a route for {model} to profile {name}, or switch profiles "
+                "where it is needed",
+                severity=_severity(strict),
+            )
+        )
+    return findings
+
+
+# --- environment --------------------------------------------------------------------------------
+
+
+def unset_variables(
+    config: Config, sources: SourceSet, environ: Mapping[str, str]
+) -> list[DeckError]:
+    """``${VAR}``s (without a default) of enabled backends that ``environ`` does not set.
+
+    Names only: no value of ``environ`` is ever part of a finding.
+    """
+    findings: list[DeckError] = []
+    for backend in config.backends.values():
+        if not backend.enabled:
+            continue
+        texts: dict[str, Any] = {**backend.credentials, **backend.options}
+        seen: set[str] = set()
+        for key, text in texts.items():
+            if not isinstance(text, str):
+                continue
+            for match in envrefs.REFERENCE.finditer(text):
+                var, default = match.group(1), match.group(2)
+                if default is not None or var in environ or var in seen:
+                    continue
+                seen.add(var)
+                findings.append(
+                    ModelsManagerError(
+                        f"backend `{backend.name}` needs environment variable {var} (for "
+                        f"{key}), which is not set",
+                        location=sources.backends.locate((backend.name, key)),
+                        key_path=(backend.name, key),
+                        hint=f"export {var} where deck runs, write ${{{var}:-<default>}}, or "
+                        f"set `enabled = false` for {backend.name}",
+                        severity=Severity.WARNING,
+                    )
+                )
+    return findings
+
+
+# --- generated output -------------------------------------------------------------------------
+
+
+def drift(fresh: Freshness, config_dir: str, out_dir: str) -> list[DeckError]:
+    """Why ``out_dir`` is not what compiling ``config_dir`` gives (paths as given, for display)."""
+    fix = f"run `make compile` (deckc compile --config-dir {config_dir} --out {out_dir})"
+
+    def finding(file: str, message: str) -> DeckError:
+        return GeneratedDriftError(
+            message, location=Location(file), hint=fix, severity=Severity.WARNING
+        )
+
+    findings = [finding(f"{out_dir}/{rel}", "missing") for rel in fresh.missing_outputs]
+    findings += [
+        finding(f"{out_dir}/{rel}", "edited by hand (differs from what deckc wrote)")
+        for rel in fresh.edited_outputs
+    ]
+    findings += [
+        finding(f"{config_dir}/{rel}", f"changed since {out_dir} was compiled")
+        for rel in fresh.changed_sources
+    ]
+    if fresh.generator_changed:
+        findings.append(
+            finding(out_dir, f"deckc or its templates changed since {out_dir} was compiled")
+        )
+    findings += [
+        GeneratedDriftError(
+            "not written by deckc",
+            location=Location(f"{out_dir}/{rel}"),
+            hint=f"delete it, or keep it outside {out_dir}",
+            severity=Severity.WARNING,
+        )
+        for rel in fresh.extra_outputs
+    ]
+    return findings
+
+
+# --- machine-readable form ------------------------------------------------------------------
+
+
+def as_record(finding: DeckError) -> dict[str, Any]:
+    """A finding as the JSON object ``deckc validate --format json`` prints."""
+    location = finding.location
+    return {
+        "severity": finding.severity.value,
+        "code": finding.code,
+        "file": location.file,
+        "line": location.line,
+        "column": location.column,
+        "key_path": format_key_path(finding.key_path),
+        "message": finding.message,
+        "hint": finding.hint,
+        "related": [str(loc) for loc in finding.related],
+    }
+
+
+# --- the whole of ``validate`` for loaded sources ---------------------------------------------
+
+
+def check_sources(
+    sources: SourceSet, environ: Mapping[str, str], *, strict: bool = False
+) -> tuple[Resolved | None, list[DeckError]]:
+    """Compile ``sources`` in memory and run every check: the resolved deck (None when it could
+    not be built) and every finding, compile errors and warnings included."""
+    resolved, diagnostics = analyse(sources)
+    if resolved is None:
+        return None, diagnostics
+    clean = not errors_only(diagnostics)
+    diagnostics += diagnose(resolved, sources, environ, strict=strict, availability=clean)
+    return resolved, diagnostics
