@@ -25,7 +25,7 @@ SOURCE_GLOBS = ("backends.toml", "routing_profiles.toml", "backends/*.toml", "de
 class State(enum.Enum):
     CURRENT = "current"
     STALE = "stale"  # sources (or deckc itself) changed since the outputs were made
-    EDITED = "edited"  # an output differs from what deckc wrote
+    EDITED = "edited"  # an output differs from what deckc wrote, or deckc did not write it
     MISSING = "missing"  # no outputs, or some are missing
 
 
@@ -37,6 +37,19 @@ class Freshness:
     missing_outputs: tuple[str, ...] = ()
     generator_changed: bool = False
     notes: tuple[str, ...] = field(default=())
+    extra_outputs: tuple[str, ...] = ()  # files in the output directory deckc did not write
+    outputs: tuple[str, ...] = ()  # every output the manifest lists
+
+
+def unlisted_files(out_dir: Path, listed: set[str]) -> list[str]:
+    """Files of ``out_dir`` the manifest does not list (dotfiles and bytecode caches aside)."""
+    found = []
+    for path in out_dir.rglob("*"):
+        rel = path.relative_to(out_dir)
+        hidden = any(part.startswith(".") or part == "__pycache__" for part in rel.parts)
+        if not hidden and path.is_file() and rel.as_posix() not in listed:
+            found.append(rel.as_posix())
+    return sorted(found)
 
 
 def _sha(data: bytes) -> str:
@@ -98,12 +111,21 @@ def freshness(config_dir: Path, out_dir: Path) -> Freshness:
         if actual != digest:
             edited.append(rel)
     generator_changed = generator != generator_fingerprint()
+    extra = unlisted_files(out_dir, {*recorded_outputs, MANIFEST})
     if missing:
         state = State.MISSING
-    elif edited:
+    elif edited or extra:
         state = State.EDITED
     elif changed or generator_changed:
         state = State.STALE
     else:
         state = State.CURRENT
-    return Freshness(state, tuple(changed), tuple(edited), tuple(missing), generator_changed)
+    return Freshness(
+        state,
+        tuple(changed),
+        tuple(edited),
+        tuple(missing),
+        generator_changed,
+        extra_outputs=tuple(extra),
+        outputs=tuple(sorted(recorded_outputs)),
+    )
