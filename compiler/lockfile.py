@@ -9,14 +9,11 @@ that moving lines around in the sources does not disturb the sections reviewers 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-import jsonschema
-
-from compiler import __version__, envrefs
+from compiler import __version__, canonical, envrefs
 from compiler.errors import Location
 from compiler.model import (
     Backend,
@@ -30,7 +27,9 @@ from compiler.model import (
     Routing,
     SelectedChoice,
 )
+from compiler.resolve import reason
 from compiler.resources import load_schema
+from compiler.validate import surely_valid
 
 SCHEMA_VERSION = 1
 LOCK_SCHEMA = "deck.lock"
@@ -69,8 +68,9 @@ def build_lock(resolved: Resolved) -> Lock:
 
 
 def dumps(lock: Lock) -> str:
-    """Canonical text: byte-identical for identical data, whatever the machine."""
-    return json.dumps(lock, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Canonical text: byte-identical for identical data, whatever the machine (the text of
+    ``json.dumps(lock, indent=2, sort_keys=True, ensure_ascii=False)``, made faster)."""
+    return canonical.dumps(lock)
 
 
 def sha256(text: str) -> str:
@@ -79,12 +79,19 @@ def sha256(text: str) -> str:
 
 @cache
 def _lock_validator() -> Any:
+    import jsonschema  # the reference validator, needed only to explain a rejection
+
     schema = load_schema(LOCK_SCHEMA)
     return jsonschema.Draft202012Validator(schema)
 
 
 def schema_violations(lock: Lock) -> list[str]:
-    """Where the lockfile breaks its own schema (an internal error if ever non-empty)."""
+    """Where the lockfile breaks its own schema (an internal error if ever non-empty).
+
+    jsonschema-rs checks the whole lockfile in milliseconds, even at 100,000 models; the
+    reference validator runs only to say where a rejected lockfile is wrong."""
+    if surely_valid(LOCK_SCHEMA, lock):
+        return []
     return [
         f"{'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
         for e in _lock_validator().iter_errors(lock)
@@ -142,8 +149,6 @@ def _routing(routing: Routing) -> dict[str, Any]:
 
 
 def _resolution(resolution: Resolution) -> dict[str, Any]:
-    from compiler.resolve import reason
-
     entry: dict[str, Any] = {
         "backend": resolution.backend,
         "model": resolution.model,

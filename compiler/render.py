@@ -7,21 +7,23 @@ diffing differ only in what they do with that map.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from compiler import __version__
 from compiler.naming import py_literal
 from compiler.resources import templates_dir
 from compiler.views import runtime_view
 
+if TYPE_CHECKING:
+    import jinja2
+
 LOCKFILE = "deck.lock.json"
-PYTHON_OUTPUTS = ("__init__.py", "deck.py", "_deck_data.py", "records.py")
 
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2  # when rendering: commands that only check hashes need not pay its import
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,
@@ -46,10 +48,18 @@ def render(lock: dict[str, Any], lock_text: str, lock_sha256: str) -> dict[str, 
     view = runtime_view(lock, lock_sha256)
     files = {LOCKFILE: lock_text}
     files["__init__.py"] = env.get_template("__init__.py.j2").render(common)
-    files["deck.py"] = env.get_template("deck.py.j2").render(common)
-    files["_deck_data.py"] = env.get_template("_deck_data.py.j2").render(
-        common, **{k: getattr(view, k) for k in view.__dataclass_fields__}
+    fields = {k: getattr(view, k) for k in view.__dataclass_fields__}
+    files["deck.py"] = env.get_template("deck.py.j2").render(common, **fields)
+    files[f"{view.data_module}.py"] = env.get_template("_deck_data.py.j2").render(common, **fields)
+    files["_deck_types.pyi"] = env.get_template("_deck_types.pyi.j2").render(
+        common, types=view.types
     )
+    handles = env.get_template("_deck_handles.py.j2")
+    for section in view.handle_sections:
+        files[f"{section.module}.py"] = handles.render(common, section=section, rows=section.rows)
+    specs = env.get_template("_deck_specs.py.j2")
+    for spec_section in view.spec_sections:
+        files[f"{spec_section.module}.py"] = specs.render(common, section=spec_section)
     files["records.py"] = env.get_template("records.py.j2").render(
         common, records_source=records_source().rstrip("\n")
     )

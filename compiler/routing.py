@@ -14,9 +14,11 @@ def route_profile(config: Config, profile: Profile) -> tuple[dict[str, Routing],
     routes = [r for r in profile.routes if r.backend in enabled_set]
     index = RouteIndex([r.pattern for r in routes])
     problems = _check_exact_routes(config, profile, routes, index)
-    start, start_rule = _start(profile, enabled_set)
+    start, start_rule = start_backend(profile, enabled_set)
     search = [b for b in profile.fallback_order if b in enabled_set]
     search += [b for b in enabled if b not in search]
+    rank = {backend: i for i, backend in enumerate(search)}
+    servers = _servers(config)
 
     routing: dict[str, Routing] = {}
     for model in config.model_names():
@@ -36,7 +38,8 @@ def route_profile(config: Config, profile: Profile) -> tuple[dict[str, Routing],
         elif config.serves(start, model):
             routing[model] = Routing(model, start, start_rule)
         else:
-            found = next((b for b in search if config.serves(b, model)), None)
+            ranks = [rank[b] for b in servers[model] if b in rank]  # the first in search order
+            found = search[min(ranks)] if ranks else None
             role = "the default" if start_rule is RuleKind.DEFAULT else "first in fallback_order"
             routing[model] = Routing(
                 model,
@@ -50,7 +53,18 @@ def route_profile(config: Config, profile: Profile) -> tuple[dict[str, Routing],
     return routing, problems
 
 
-def _start(profile: Profile, enabled: set[str]) -> tuple[str | None, RuleKind]:
+def _servers(config: Config) -> dict[str, list[str]]:
+    """Model name -> the backends that serve it (so a search costs its servers, not every
+    backend)."""
+    servers: dict[str, list[str]] = {}
+    for backend, specs in config.models.items():
+        for name in specs:
+            servers.setdefault(name, []).append(backend)
+    return servers
+
+
+def start_backend(profile: Profile, enabled: set[str]) -> tuple[str | None, RuleKind]:
+    """Where rule 4 starts: the enabled default, else the first enabled fallback_order backend."""
     if profile.default is not None and profile.default in enabled:
         return profile.default, RuleKind.DEFAULT
     first = next((b for b in profile.fallback_order if b in enabled), None)

@@ -2,18 +2,32 @@
 
 Views are computed from the lockfile alone (never from the sources), so the generated runtime
 can always be re-made from a committed lockfile.  Every decision is made here; templates only loop.
+
+The tables are shaped for import speed.  Every value is a literal of constants only (strings,
+numbers, ``None``, tuples), which Python folds into one constant unmarshalled from the ``.pyc``:
+nothing is built entry by entry at import.  A mapping inside a value is a tuple whose first item is
+``...`` (:func:`frozen`), turned back into a dict when its record is built.  Big tables are cut into
+sections (modules) the runtime imports only when a look-up needs them, so resolving one handle
+costs the same for 50 models or 100,000: handle names are sorted, and a look-up bisects the first
+names of the sections, then the names of one section.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from compiler.naming import py_literal
 
 Lock = Mapping[str, Any]
-Entry = tuple[int, tuple[str, ...]] | str
+# A handle's answer under one profile: a model name routed directly -> the index of its spec;
+# an alias -> (index of the spec, names followed); unavailable -> the reason, a string.
+Entry = int | tuple[int, tuple[str, ...]] | str
+Frozen = Any  # a JSON value with lists as tuples and mappings as (..., key, value, key, value)
+
+HANDLES_PER_SECTION = 2048
+SPECS_PER_SECTION = 512
 
 
 @dataclass(frozen=True)
@@ -28,10 +42,34 @@ class TypeViews:
     @property
     def imports(self) -> str:
         """The names the type expressions need from ``typing``."""
-        names = {"Any", "Literal", "TypeAlias"}
+        names = {"Literal", "TypeAlias"}
         if "Never" in (self.handle, self.preset, self.profile, self.backend):
             names.add("Never")
         return ", ".join(sorted(names))
+
+
+Row = tuple[str, tuple[Entry, ...]]  # (profile, one entry per name), profiles in PROFILES order
+
+
+@dataclass(frozen=True)
+class HandleSection:
+    module: str
+    names: tuple[str, ...]  # sorted
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class SpecSection:
+    module: str
+    specs: tuple[tuple[str, str, Frozen], ...]  # (backend, model, fields), by spec index
+
+
+@dataclass(frozen=True)
+class PresetsView:
+    names: tuple[str, ...]  # sorted
+    # (llm_handle, temperature, max_tokens or None for "auto", prompting_target, reasoning_effort)
+    params: tuple[tuple[Any, ...], ...]
+    rows: tuple[Row, ...]
 
 
 @dataclass(frozen=True)
@@ -39,14 +77,28 @@ class RuntimeView:
     lock_sha256: str
     active_profile: str
     profiles: tuple[str, ...]
+    choices: tuple[tuple[str, tuple[str, str]], ...]
+    handle_bounds: tuple[str, ...]  # the first name of every handle section but the first
+    handle_sections: tuple[HandleSection, ...]
+    specs_per_section: int
+    spec_sections: tuple[SpecSection, ...]
+    data_module: str  # presets, alias names, backends
+    presets: PresetsView
     aliases: tuple[str, ...]
-    backends: list[tuple[str, dict[str, Any]]]
-    specs: list[tuple[str, str, dict[str, Any]]]
-    handles: list[tuple[str, list[tuple[str, Entry]]]]
-    presets: list[tuple[str, tuple[Any, ...]]]
-    preset_handles: list[tuple[str, list[tuple[str, Entry]]]]
-    choices: list[tuple[str, tuple[str, str]]]
+    backends: tuple[tuple[str, Frozen], ...]
     types: TypeViews
+
+
+def frozen(value: Any) -> Frozen:
+    """A JSON value as constants only: lists as tuples, mappings as ``(..., k, v, ...)``."""
+    if isinstance(value, Mapping):
+        flat: list[Any] = [...]
+        for key in sorted(value):
+            flat += (key, frozen(value[key]))
+        return tuple(flat)
+    if isinstance(value, list | tuple):
+        return tuple(frozen(item) for item in value)
+    return value
 
 
 def literal_type(names: Iterable[str]) -> str:
@@ -54,63 +106,77 @@ def literal_type(names: Iterable[str]) -> str:
     items = sorted(set(names))
     if not items:
         return "Never"
-    body = "".join(f"        {py_literal(n)},\n" for n in items)
-    return f"Literal[\n{body}    ]"
+    body = "".join(f"    {py_literal(n)},\n" for n in items)
+    return f"Literal[\n{body}]"
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [items]
 
 
 def runtime_view(lock: Lock, lock_sha256: str) -> RuntimeView:
-    specs: list[tuple[str, str, dict[str, Any]]] = []
+    specs: list[tuple[str, str, Frozen]] = []
     index: dict[tuple[str, str], int] = {}
     for backend in sorted(lock["models"]):
         for model in sorted(lock["models"][backend]):
             index[(backend, model)] = len(specs)
-            specs.append((backend, model, lock["models"][backend][model]))
+            specs.append((backend, model, frozen(lock["models"][backend][model])))
 
     def entry(resolution: Mapping[str, Any]) -> Entry:
         if resolution["backend"] is None:
             return str(resolution["unavailable"])
-        key = (resolution["backend"], resolution["model"])
-        return index[key], tuple(resolution["path"])
+        return index[(resolution["backend"], resolution["model"])], tuple(resolution["path"])
 
-    handles = []
-    preset_handles = []
-    for profile in sorted(lock["profiles"]):
+    profiles = tuple(sorted(lock["profiles"]))
+    aliases = tuple(sorted(lock["deck"]["aliases"]))
+    models = sorted({model for _, model, _ in specs})
+    names = sorted({*models, *aliases})
+    tables: list[dict[str, Entry]] = []
+    for profile in profiles:
         data = lock["profiles"][profile]
         table: dict[str, Entry] = {}
         for model, routing in data["routing"].items():
             table[model] = (
                 f"{model}: {routing['unavailable']}"
                 if routing["backend"] is None
-                else (index[(routing["backend"], model)], (model,))
+                else index[(routing["backend"], model)]
             )
         for alias, resolution in data["aliases"].items():
             table[alias] = entry(resolution)  # an alias shadows a model of the same name
-        handles.append((profile, sorted(table.items())))
-        preset_handles.append(
-            (profile, sorted((name, entry(r)) for name, r in data["presets"].items()))
-        )
-
-    presets = [
-        (
-            name,
-            (
-                p["llm_handle"],
-                p.get("temperature"),
-                None if p.get("max_tokens", "auto") == "auto" else p["max_tokens"],
-                p.get("prompting_target"),
-                p.get("reasoning_effort"),
+        tables.append(table)
+    handle_sections = tuple(
+        HandleSection(
+            f"_deck_handles_{number}",
+            tuple(chunk),
+            tuple(
+                (profile, tuple(table[name] for name in chunk))
+                for profile, table in zip(profiles, tables, strict=True)
             ),
         )
-        for name, p in sorted(lock["deck"]["presets"].items())
-    ]
-    choices = [
+        for number, chunk in enumerate(_chunks(names, HANDLES_PER_SECTION))
+    )
+    spec_sections = tuple(
+        SpecSection(f"_deck_specs_{number}", tuple(chunk))
+        for number, chunk in enumerate(_chunks(specs, SPECS_PER_SECTION))
+    )
+
+    preset_names = tuple(sorted(lock["deck"]["presets"]))
+    presets = PresetsView(
+        names=preset_names,
+        params=tuple(_preset_params(lock["deck"]["presets"][name]) for name in preset_names),
+        rows=tuple(
+            (
+                profile,
+                tuple(entry(lock["profiles"][profile]["presets"][name]) for name in preset_names),
+            )
+            for profile in profiles
+        ),
+    )
+    choices = tuple(
         (kind, (c["kind"], c["target"]))
         for kind, c in sorted(lock["choices"].items())
         if c["target"] is not None
-    ]
-    aliases = tuple(sorted(lock["deck"]["aliases"]))
-    presets_names = [name for name, _ in presets]
-    models = {m for _, m, _ in specs}
+    )
     types = TypeViews(
         handle=literal_type(
             [
@@ -118,24 +184,37 @@ def runtime_view(lock: Lock, lock_sha256: str) -> RuntimeView:
                 *aliases,
                 *(f"@{a}" for a in aliases),
                 *(f"alias:{a}" for a in aliases),
-                *(f"${p}" for p in presets_names),
-                *(f"preset:{p}" for p in presets_names),
+                *(f"${p}" for p in preset_names),
+                *(f"preset:{p}" for p in preset_names),
             ]
         ),
-        preset=literal_type(presets_names),
-        profile=literal_type(lock["profiles"]),
+        preset=literal_type(preset_names),
+        profile=literal_type(profiles),
         backend=literal_type(lock["backends"]),
     )
     return RuntimeView(
         lock_sha256=lock_sha256,
         active_profile=lock["active_profile"],
-        profiles=tuple(sorted(lock["profiles"])),
-        aliases=aliases,
-        backends=[(name, dict(b)) for name, b in sorted(lock["backends"].items())],
-        specs=specs,
-        handles=handles,
-        presets=presets,
-        preset_handles=preset_handles,
+        profiles=profiles,
         choices=choices,
+        handle_bounds=tuple(s.names[0] for s in handle_sections[1:]),
+        handle_sections=handle_sections,
+        specs_per_section=SPECS_PER_SECTION,
+        spec_sections=spec_sections,
+        data_module="_deck_data",
+        presets=presets,
+        aliases=aliases,
+        backends=tuple((name, frozen(b)) for name, b in sorted(lock["backends"].items())),
         types=types,
+    )
+
+
+def _preset_params(preset: Mapping[str, Any]) -> tuple[Any, ...]:
+    max_tokens = preset.get("max_tokens", "auto")
+    return (
+        preset["llm_handle"],
+        preset.get("temperature"),
+        None if max_tokens == "auto" else max_tokens,
+        preset.get("prompting_target"),
+        preset.get("reasoning_effort"),
     )

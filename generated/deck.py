@@ -10,22 +10,24 @@
 
 Every answer was computed by deckc for every routing profile; the first look-up of a handle builds
 its record and later ones are a dict access.  ``DECK_ROUTING_PROFILE`` in the environment
-overrides the active profile.  Standard library only; nothing is parsed at import.
+overrides the active profile.  Standard library only; nothing is parsed at import: the data are
+constants unmarshalled from bytecode, in sections imported on first use.
 """
 
 from __future__ import annotations
 
 import os
 
-from . import _deck_data as _data
 from .records import Backend, ModelSpec, Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from typing import Any
 
-    from ._deck_data import BackendName, ChoiceKind, Handle, PresetName, ProfileName
+    from ._deck_types import BackendName, ChoiceKind, Handle, PresetName, ProfileName
 
+    Entry = int | tuple[int, tuple[str, ...]] | str
     _Builder = Callable[[str, str], Record]
 
 __all__ = [
@@ -47,8 +49,27 @@ __all__ = [
     "resolve",
 ]
 
-LOCK_SHA256: str = _data.LOCK_SHA256
-PROFILES: tuple[str, ...] = _data.PROFILES
+# The deck's core constants.  Its tables are in modules beside this one, each imported on first
+# use: ``_deck_handles_*`` (handle names and their answers), ``_deck_specs_*`` (model specs) and
+# ``_deck_data`` (presets, alias names, backends); their types are in ``_deck_types.pyi``.
+# fmt: off
+LOCK_SHA256: str = "03c6b68965c0ad6c85a30bf5370138401cfc32ea27a7d3943cc46780ae448929"
+PROFILES: tuple[str, ...] = ("all_pipelex", "azure_first", "direct", "mixed")
+_DEFAULT_PROFILE: str = "all_pipelex"
+# choice -> ("preset" | "handle", name)
+_CHOICES: dict[str, tuple[str, str]] = {
+    "for_object": ("preset", "cheap_llm_for_object"),
+    "for_text": ("preset", "llm_for_creative_writing"),
+}
+# Handle names are sorted and cut into sections: a name is in _HANDLE_SECTIONS[k], where k is how
+# many of _HANDLE_BOUNDS (the first name of every section but the first) sort before or equal to it.
+_HANDLE_SECTIONS: tuple[str, ...] = ("_deck_handles_0",)
+_HANDLE_BOUNDS: tuple[str, ...] = ()
+# Model spec i is entry i % _SPECS_PER_SECTION of module _SPEC_SECTIONS[i // _SPECS_PER_SECTION].
+_SPECS_PER_SECTION: int = 512
+_SPEC_SECTIONS: tuple[str, ...] = ("_deck_specs_0",)
+_DATA: str = "_deck_data"
+# fmt: on
 
 
 class DeckLookupError(KeyError):
@@ -86,53 +107,118 @@ def _suggest(word: str, candidates: Iterable[str]) -> str:
 
 
 def _check_profile(name: str, origin: str) -> str:
-    if name not in _data.PROFILES:
+    if name not in PROFILES:
         raise ProfileNotFoundError(
             f"{origin} names routing profile {name!r}, which does not exist; "
-            f"profiles: {', '.join(_data.PROFILES)}"
+            f"profiles: {', '.join(PROFILES)}"
         )
     return name
 
 
 ACTIVE_PROFILE: str = _check_profile(
-    os.environ.get("DECK_ROUTING_PROFILE") or _data.ACTIVE_PROFILE, "DECK_ROUTING_PROFILE"
+    os.environ.get("DECK_ROUTING_PROFILE") or _DEFAULT_PROFILE, "DECK_ROUTING_PROFILE"
 )
+
+
+# --- the data, in sections imported on first use --------------------------------------------
+
+_sections: dict[str, Any] = {}
+
+
+def _section(module: str) -> Any:
+    """The data module ``module`` of this package."""
+    found = _sections.get(module)
+    if found is None:
+        found = _sections[module] = __import__(module, globals(), None, ("__name__",), 1)
+    return found
+
+
+def _after(names: tuple[str, ...], name: str) -> int:
+    """How many of the sorted ``names`` sort before or equal to ``name`` (a binary search)."""
+    low, high = 0, len(names)
+    while low < high:
+        middle = (low + high) // 2
+        if name < names[middle]:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _position(names: tuple[str, ...], name: str) -> int | None:
+    """Where ``name`` is in the sorted ``names``."""
+    at = _after(names, name) - 1
+    return at if at >= 0 and names[at] == name else None
+
+
+def _handle_names(name: str) -> tuple[str, ...]:
+    """The names of the handle section where ``name`` would be."""
+    names: tuple[str, ...] = _section(_HANDLE_SECTIONS[_after(_HANDLE_BOUNDS, name)]).NAMES
+    return names
+
+
+def _handle_entry(profile: str, name: str) -> Entry | None:
+    section = _section(_HANDLE_SECTIONS[_after(_HANDLE_BOUNDS, name)])
+    at = _position(section.NAMES, name)
+    if at is None:
+        return None
+    entry: Entry = section.ENTRIES[PROFILES.index(profile)][at]
+    return entry
+
+
+def _aliases() -> tuple[str, ...]:
+    aliases: tuple[str, ...] = _section(_DATA).ALIASES
+    return aliases
+
+
+def _thaw(value: Any) -> Any:
+    """A value of the data sections as the record takes it: ``(..., k, v, ...)`` is a dict."""
+    if type(value) is tuple:
+        if value and value[0] is ...:
+            return {value[i]: _thaw(value[i + 1]) for i in range(1, len(value), 2)}
+        return tuple(map(_thaw, value))
+    return value
+
+
+_specs: dict[int, tuple[str, str, dict[str, Any], ModelSpec]] = {}
+
+
+def _spec(index: int) -> tuple[str, str, dict[str, Any], ModelSpec]:
+    """(backend, model, fields, record) of the spec ``index``."""
+    found = _specs.get(index)
+    if found is None:
+        size = _SPECS_PER_SECTION
+        backend_name, model, frozen = _section(_SPEC_SECTIONS[index // size]).SPECS[index % size]
+        fields: dict[str, Any] = _thaw(frozen)
+        found = _specs[index] = (backend_name, model, fields, ModelSpec(**fields))
+    return found
 
 
 # --- records, built on first use ------------------------------------------------------------
 
-_specs: dict[int, ModelSpec] = {}
-
-
-def _spec(index: int) -> ModelSpec:
-    spec = _specs.get(index)
-    if spec is None:
-        spec = _specs[index] = ModelSpec(**_data.SPECS[index][2])
-    return spec
-
 
 def _handle_record(profile: str, handle: str) -> Record:
+    if type(handle) is not str:
+        raise LLMHandleNotFoundError(f"unknown handle {handle!r}")
     name, explicit = handle, False
     for prefix in ("@", "alias:"):
         if handle.startswith(prefix):
             name, explicit = handle[len(prefix) :], True
-            if name not in _data.ALIASES:
-                raise LLMHandleNotFoundError(
-                    f"no alias named {name!r}{_suggest(name, _data.ALIASES)}"
-                )
+            if _position(_aliases(), name) is None:
+                raise LLMHandleNotFoundError(f"no alias named {name!r}{_suggest(name, _aliases())}")
     for prefix in ("$", "preset:"):
         if handle.startswith(prefix):
-            return _PRESETS[profile][handle[len(prefix) :]]
-    entry = _data.HANDLES[profile].get(name)
+            return preset(handle[len(prefix) :], profile)  # type: ignore[arg-type]
+    entry = _handle_entry(profile, name)
     if entry is None:
-        known = _data.HANDLES[profile] if not explicit else _data.ALIASES
+        known = _handle_names(name) if not explicit else _aliases()
         raise LLMHandleNotFoundError(f"unknown handle {handle!r}{_suggest(name, known)}")
     if isinstance(entry, str):
         raise LLMHandleNotFoundError(
             f"handle {handle!r} is unavailable under profile {profile!r}: {entry}"
         )
-    index, path = entry
-    backend_name, model, fields = _data.SPECS[index]
+    index, path = (entry, (name,)) if isinstance(entry, int) else entry
+    backend_name, model, fields, spec = _spec(index)
     return Record(
         handle=handle,
         profile=profile,
@@ -140,7 +226,7 @@ def _handle_record(profile: str, handle: str) -> Record:
         backend=backend_name,
         model_id=fields["model_id"],
         sdk=fields.get("sdk"),
-        spec=_spec(index),
+        spec=spec,
         path=path,
         preset=None,
         temperature=None,
@@ -151,17 +237,18 @@ def _handle_record(profile: str, handle: str) -> Record:
 
 
 def _preset_record(profile: str, name: str) -> Record:
-    params = _data.PRESETS.get(name)
-    if params is None:
-        raise LLMPresetNotFoundError(f"unknown preset {name!r}{_suggest(name, _data.PRESETS)}")
-    entry = _data.PRESET_HANDLES[profile][name]
+    data = _section(_DATA)
+    at = _position(data.PRESET_NAMES, name) if type(name) is str else None
+    if at is None:
+        raise LLMPresetNotFoundError(f"unknown preset {name!r}{_suggest(name, data.PRESET_NAMES)}")
+    entry: Entry = data.PRESET_ENTRIES[PROFILES.index(profile)][at]
     if isinstance(entry, str):
         raise LLMHandleNotFoundError(
             f"preset {name!r} is unavailable under profile {profile!r}: {entry}"
         )
-    llm_handle, temperature, max_tokens, prompting_target, reasoning_effort = params
-    index, path = entry
-    backend_name, model, fields = _data.SPECS[index]
+    llm_handle, temperature, max_tokens, prompting_target, reasoning_effort = data.PRESET_PARAMS[at]
+    index, path = (entry, (llm_handle,)) if isinstance(entry, int) else entry
+    backend_name, model, fields, spec = _spec(index)
     return Record(
         handle=llm_handle,
         profile=profile,
@@ -169,7 +256,7 @@ def _preset_record(profile: str, name: str) -> Record:
         backend=backend_name,
         model_id=fields["model_id"],
         sdk=fields.get("sdk"),
-        spec=_spec(index),
+        spec=spec,
         path=path,
         preset=name,
         temperature=temperature,
@@ -179,27 +266,20 @@ def _preset_record(profile: str, name: str) -> Record:
     )
 
 
-class _Records(dict[str, Record]):
-    """One profile's records: a miss builds the record (or raises) and remembers it."""
-
-    def __init__(self, profile: str, build: _Builder) -> None:
-        super().__init__()
-        self.profile = profile
-        self.build = build
-
-    def __missing__(self, key: str) -> Record:
-        record = self[key] = self.build(self.profile, key)
-        return record
+# profile -> handle (or preset) -> its record, filled on first look-up
+_HANDLES: dict[str, dict[str, Record]] = {p: {} for p in PROFILES}
+_PRESETS: dict[str, dict[str, Record]] = {p: {} for p in PROFILES}
+_ACTIVE_HANDLES = _HANDLES[ACTIVE_PROFILE]
+_ACTIVE_PRESETS = _PRESETS[ACTIVE_PROFILE]
 
 
-class _Profiles(dict[str, _Records]):
-    def __missing__(self, key: str) -> _Records:
-        _check_profile(key, "profile=")
-        raise AssertionError  # pragma: no cover - _check_profile raised
-
-
-_HANDLES = _Profiles({p: _Records(p, _handle_record) for p in _data.PROFILES})
-_PRESETS = _Profiles({p: _Records(p, _preset_record) for p in _data.PROFILES})
+def _first(
+    tables: dict[str, dict[str, Record]], build: _Builder, key: str, profile: str | None
+) -> Record:
+    """A record not looked up before: built (or the error raised) and remembered."""
+    name = _check_profile(profile, "profile=") if profile else ACTIVE_PROFILE
+    record = tables[name][key] = build(name, key)
+    return record
 
 
 # --- public API -----------------------------------------------------------------------------
@@ -208,24 +288,36 @@ _PRESETS = _Profiles({p: _Records(p, _preset_record) for p in _data.PROFILES})
 def resolve(handle: Handle, profile: ProfileName | None = None) -> Record:
     """The record of a model name or alias (``@name``/``alias:name`` for an alias only,
     ``$name``/``preset:name`` for a preset) under ``profile`` (default: the active one)."""
-    return _HANDLES[profile or ACTIVE_PROFILE][handle]
+    try:
+        if profile is None:
+            return _ACTIVE_HANDLES[handle]
+        return _HANDLES[profile][handle]
+    except KeyError:
+        pass
+    return _first(_HANDLES, _handle_record, handle, profile)
 
 
 def preset(name: PresetName, profile: ProfileName | None = None) -> Record:
     """The record of a preset: its model under ``profile`` plus its parameters."""
-    return _PRESETS[profile or ACTIVE_PROFILE][name]
+    try:
+        if profile is None:
+            return _ACTIVE_PRESETS[name]
+        return _PRESETS[profile][name]
+    except KeyError:
+        pass
+    return _first(_PRESETS, _preset_record, name, profile)
 
 
 def choice(kind: ChoiceKind, profile: ProfileName | None = None) -> Record:
     """The preset (or handle) selected for ``"for_text"`` or ``"for_object"``."""
-    selected = _data.CHOICES.get(kind)
+    selected = _CHOICES.get(kind)
     if selected is None:
-        known = ", ".join(repr(k) for k in _data.CHOICES)
+        known = ", ".join(repr(k) for k in _CHOICES)
         raise LLMPresetNotFoundError(f"no choice {kind!r} is configured; configured: {known}")
     namespace, target = selected
     if namespace == "preset":
-        return _PRESETS[profile or ACTIVE_PROFILE][target]
-    return _HANDLES[profile or ACTIVE_PROFILE][target]
+        return preset(target, profile)  # type: ignore[arg-type]
+    return resolve(target, profile)  # type: ignore[arg-type]
 
 
 class BackendRecord(Backend):
@@ -274,8 +366,9 @@ def backend(name: BackendName) -> BackendRecord:
     """The backend record of ``name`` (credentials stay references until asked for)."""
     record = _backends.get(name)
     if record is None:
-        fields = _data.BACKENDS.get(name)
+        rows: dict[str, Any] = dict(_section(_DATA).BACKENDS)
+        fields = rows.get(name)
         if fields is None:
-            raise BackendNotFoundError(f"unknown backend {name!r}{_suggest(name, _data.BACKENDS)}")
-        record = _backends[name] = BackendRecord(**fields)
+            raise BackendNotFoundError(f"unknown backend {name!r}{_suggest(name, rows)}")
+        record = _backends[name] = BackendRecord(**_thaw(fields))
     return record

@@ -45,13 +45,13 @@ class Header:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Header.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Header.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -100,13 +100,13 @@ class Backend:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Backend.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Backend.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -203,13 +203,13 @@ class ModelSpec:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in ModelSpec.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in ModelSpec.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -254,13 +254,13 @@ class Preset:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Preset.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Preset.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -299,13 +299,13 @@ class Choice:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Choice.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Choice.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -336,13 +336,13 @@ class Route:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Route.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Route.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -379,13 +379,13 @@ class Routing:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Routing.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Routing.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -412,13 +412,13 @@ class Skipped:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Skipped.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Skipped.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -459,13 +459,13 @@ class Resolution:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Resolution.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Resolution.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -512,13 +512,13 @@ class Profile:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Profile.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Profile.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -591,13 +591,13 @@ class Record:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Record.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Record.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -632,13 +632,13 @@ class ProfileProvenance:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in ProfileProvenance.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in ProfileProvenance.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -665,13 +665,13 @@ class Deck:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Deck.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Deck.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -720,13 +720,13 @@ class Provenance:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Provenance.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Provenance.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -783,11 +783,11 @@ class DeckLock:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in DeckLock.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in DeckLock.__slots__)
         return f"{type(self).__name__}({shown})"

@@ -42,13 +42,13 @@ class Header:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Header.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Header.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -97,13 +97,13 @@ class Backend:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Backend.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Backend.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -200,13 +200,13 @@ class ModelSpec:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in ModelSpec.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in ModelSpec.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -251,13 +251,13 @@ class Preset:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Preset.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Preset.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -296,13 +296,13 @@ class Choice:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Choice.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Choice.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -333,13 +333,13 @@ class Route:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Route.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Route.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -376,13 +376,13 @@ class Routing:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Routing.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Routing.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -409,13 +409,13 @@ class Skipped:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Skipped.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Skipped.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -456,13 +456,13 @@ class Resolution:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Resolution.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Resolution.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -509,13 +509,13 @@ class Profile:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Profile.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Profile.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -588,13 +588,13 @@ class Record:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Record.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Record.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -629,13 +629,13 @@ class ProfileProvenance:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in ProfileProvenance.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in ProfileProvenance.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -662,13 +662,13 @@ class Deck:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Deck.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Deck.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -717,13 +717,13 @@ class Provenance:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in Provenance.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in Provenance.__slots__)
         return f"{type(self).__name__}({shown})"
 
 
@@ -780,11 +780,11 @@ class DeckLock:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in DeckLock.__slots__
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in DeckLock.__slots__)
         return f"{type(self).__name__}({shown})"

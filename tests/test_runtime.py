@@ -165,11 +165,17 @@ def test_credentials_are_read_only_when_asked(
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(deck.MissingCredentialError) as info:
         record.credentials()
-    assert f"backend '{name}' needs environment variable" in str(info.value)
-    for var in backend["env_vars"]:
+    first = backend["env_vars"][0]
+    assert f"backend '{name}' needs environment variable {first} for " in str(info.value)
+    for var in backend["env_vars"]:  # set after the import: read when credentials() is called
         monkeypatch.setenv(var, f"value-of-{var}")
     values = record.credentials()
     assert all("${" not in v for v in values.values())
+    for var in backend["env_vars"]:
+        assert any(f"value-of-{var}" in value for value in values.values())
+    monkeypatch.setenv(first, "changed")
+    assert any("changed" in value for value in record.credentials().values())
+    assert "value-of-" not in repr(record)
 
 
 def test_credential_default_syntax(example: tuple[ModuleType, dict[str, Any]]) -> None:
@@ -274,3 +280,12 @@ def test_literal_handles_catch_typos_under_mypy(tmp_path: Path) -> None:
     assert status == 1
     assert 'use_deck.py:3: error: Argument 1 to "resolve" has incompatible type' in stdout
     assert "use_deck.py:2:" not in stdout and "use_deck.py:4:" not in stdout
+
+
+def test_records_compare_and_print_by_value(example: tuple[ModuleType, dict[str, Any]]) -> None:
+    deck, _ = example
+    openai, anthropic = deck.backend("openai"), deck.backend("anthropic")
+    assert openai != anthropic
+    assert openai == deck.backend("openai")
+    assert repr(openai).startswith("BackendRecord(credential_refs={'api_key': '${OPENAI_API_KEY}'}")
+    assert "name='openai'" in repr(openai)

@@ -1,0 +1,428 @@
+"""The benchmark suite (``make bench``): every figure of the performance issue, each beside the
+baseline it is judged against, measured in the same run, and its target.
+
+    python bench/run.py [--no-readme] [--quick]
+
+1. runtime look-ups of the generated module against a bare ``dict[str]`` look-up, same process;
+2. cold start: a fresh interpreter that imports the generated module and resolves one handle,
+   against a bare interpreter (``PYTHONDONTWRITEBYTECODE=1``, interleaved runs, medians);
+3. the same against runtime loaders that parse the TOML sources at start-up;
+4. ``deckc compile`` wall time and peak memory (the child's ``ru_maxrss``) for the example and
+   for generated decks of ~5,000 and 100,000 models (bench/gen_config.py, fixed seed), and
+   ``deckc compile`` with unchanged inputs.
+
+The table is printed and written into README.md between ``<!-- bench:start -->`` and
+``<!-- bench:end -->``.  Ratios are robust to a busy machine; absolute times are not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.gen_config import SHAPES, generate  # noqa: E402
+
+PYTHON = sys.executable
+DECKC = str(Path(PYTHON).with_name("deckc"))
+EXAMPLE = ROOT / ".pipelex" / "inference"
+README = ROOT / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+MIB = 1024 * 1024
+# deckc runs as installed: its own modules byte-compiled once (see warm_up), then cached.
+NORMAL_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+NORMAL_ENV.pop("DECK_ROUTING_PROFILE", None)
+COLD_ENV = {**NORMAL_ENV, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+@dataclass(frozen=True)
+class Figure:
+    what: str
+    value: str
+    baseline: str  # what it is compared with, measured in the same run ("" when absolute)
+    ratio: float | None
+    target: str
+    met: bool | None  # None: no target, shown for information
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the child
+    max_rss: int  # bytes
+    stdout: str
+
+
+def run(argv: Sequence[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> Run:
+    """Run a child process; its wall time, CPU time and peak resident memory."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if child.returncode != 0:
+            message = err.read().decode(errors="replace")
+            raise SystemExit(f"bench: {' '.join(argv)} failed ({child.returncode}):\n{message}")
+        text = out.read().decode(errors="replace")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, text)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms"
+
+
+# --- 1. runtime look-ups --------------------------------------------------------------------
+
+
+def runtime_figures(repeats: int) -> list[Figure]:
+    from tests.conftest import import_generated  # the committed example, as a fresh package
+
+    deck = import_generated(ROOT / "generated")
+    lock = json.loads((ROOT / "generated" / "deck.lock.json").read_text(encoding="utf-8"))
+    active = deck.ACTIVE_PROFILE
+    other = next(p for p in deck.PROFILES if p != active)
+    alias = _available(lock, active, "aliases")
+    also = _available(lock, other, "aliases")
+    preset = _available(lock, active, "presets")
+    handles = {name: name for name in lock["profiles"][active]["routing"]}
+    handles.update((name, name) for name in lock["deck"]["aliases"])
+    cases: dict[str, tuple[str, dict[str, Any]]] = {
+        "dict": ("table[key]", {"table": handles, "key": alias}),
+        "resolve": ("deck.resolve(key)", {"deck": deck, "key": alias}),
+        "preset": ("deck.preset(key)", {"deck": deck, "key": preset}),
+        "other": ("deck.resolve(key, profile=other)", {"deck": deck, "key": also, "other": other}),
+        "call": ("noop(key, profile=other)", {"noop": _noop, "key": also, "other": other}),
+    }
+    for statement, names in cases.values():  # warm: records are built on the first look-up
+        eval(statement, names)
+    number = 200_000
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeats):  # interleaved, so that load changes hit every case alike
+        for name, (statement, names) in cases.items():
+            timer = timeit.Timer(statement, globals=names)
+            samples[name].append(min(timer.repeat(5, number)) / number)
+    base = median(samples["dict"])
+    ratios = {
+        name: median([s / d for s, d in zip(samples[name], samples["dict"], strict=True)])
+        for name in cases
+    }
+    dict_text = f"dict lookup {base * 1e9:.0f} ns"
+    floor = Figure(
+        "runtime, for reference: an empty Python function called as `f(key, profile=other)`",
+        f"{median(samples['call']) * 1e9:.0f} ns",
+        dict_text,
+        ratios["call"],
+        "— (the call alone)",
+        None,
+    )
+    return [
+        Figure(
+            f"runtime: `deck.{label}`",
+            f"{median(samples[name]) * 1e9:.0f} ns",
+            dict_text,
+            ratios[name],
+            "≤ 3x",
+            ratios[name] <= 3,
+        )
+        for name, label in (
+            ("resolve", f"resolve({alias!r})"),
+            ("preset", f"preset({preset!r})"),
+            ("other", f"resolve({also!r}, profile={other!r})"),
+        )
+    ] + [floor]
+
+
+def _noop(handle: str, profile: str | None = None) -> str:
+    return handle
+
+
+def _available(lock: dict[str, Any], profile: str, section: str) -> str:
+    """The first name of ``section`` available under ``profile`` (an alias chain if possible)."""
+    table = lock["profiles"][profile][section]
+    ready = [name for name, r in sorted(table.items()) if r["backend"] is not None]
+    chained = [name for name in ready if len(table[name]["path"]) > 2]
+    name: str = (chained or ready)[0]
+    return name
+
+
+# --- 2-3. cold start ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deck:
+    label: str
+    config_dir: Path
+    out_dir: Path  # a compiled package
+    handle: str  # available under the active profile
+    target: float | None  # the cold-start ratio to meet
+    loader_runs: int  # runs of each runtime-loader baseline (they take up to seconds)
+
+
+def cold_start_figures(decks: Sequence[Deck], repeats: int) -> list[Figure]:
+    figures: list[Figure] = []
+    for deck in decks:
+        code = f"from {deck.out_dir.name} import deck; deck.resolve({deck.handle!r})"
+        commands = {"bare": [PYTHON, "-c", "pass"], "deck": [PYTHON, "-c", code]}
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(repeats):  # interleaved, so that load changes hit both alike
+            for name, argv in commands.items():
+                samples[name].append(run(argv, cwd=deck.out_dir.parent, env=COLD_ENV).wall)
+        loader = [PYTHON, str(ROOT / "bench" / "toml_loader.py")]
+        loaders = {
+            "parse TOML + resolve (tomllib)": [*loader, str(deck.config_dir), deck.handle],
+            "load + validate + resolve (deckc's stages)": [
+                *loader,
+                "--validate",
+                str(deck.config_dir),
+                deck.handle,
+            ],
+        }
+        ratio = median([d / b for d, b in zip(samples["deck"], samples["bare"], strict=True)])
+        figures.append(
+            Figure(
+                f"cold start, {deck.label}: import + `resolve({deck.handle!r})`",
+                ms(median(samples["deck"])),
+                f"bare interpreter {ms(median(samples['bare']))}",
+                ratio,
+                f"≤ {deck.target}x" if deck.target else "—",
+                ratio <= deck.target if deck.target else None,
+            )
+        )
+        deck_time = median(samples["deck"])
+        for label, argv in loaders.items():
+            runs = max(1, deck.loader_runs // (3 if "--validate" in argv else 1))
+            loaded = median([run(argv, env=COLD_ENV).wall for _ in range(runs)])
+            figures.append(
+                Figure(
+                    f"cold start, {deck.label}: runtime loader, {label}",
+                    ms(loaded),
+                    f"generated module {ms(deck_time)}",
+                    loaded / deck_time,
+                    "— (shows the gap)",
+                    None,
+                )
+            )
+    return figures
+
+
+# --- 4. compile -----------------------------------------------------------------------------
+
+
+def compile_figures(
+    configs: Sequence[tuple[str, Path, Path, int, float, float | None]],
+) -> list[Figure]:
+    """(label, config dir, out dir, runs, target seconds, target bytes) for each deck."""
+    figures: list[Figure] = []
+    for label, config_dir, out_dir, runs, seconds, memory in configs:
+        argv = [DECKC, "compile", "--config-dir", str(config_dir), "--out", str(out_dir)]
+        forced = [run([*argv, "--force"], env=NORMAL_ENV) for _ in range(runs)]
+        wall = median([r.wall for r in forced])
+        rss = max(r.max_rss for r in forced)
+        figures.append(
+            Figure(
+                f"compile, {label} (whole process)",
+                f"{wall:.2f} s",
+                "",
+                None,
+                f"≤ {seconds:g} s",
+                wall <= seconds,
+            )
+        )
+        figures.append(
+            Figure(
+                f"compile, {label}: peak memory",
+                f"{rss / MIB:.0f} MiB",
+                "",
+                None,
+                f"≤ {memory / MIB / 1024:g} GiB" if memory else "—",
+                rss <= memory if memory else None,
+            )
+        )
+        unchanged = median([run(argv, env=NORMAL_ENV).wall for _ in range(3)])
+        figures.append(
+            Figure(
+                f"`deckc compile`, {label}, unchanged inputs",
+                f"{unchanged:.2f} s",
+                "",
+                None,
+                "well under 1 s",
+                unchanged < 0.5,
+            )
+        )
+    return figures
+
+
+def schema_figures(locks: Sequence[tuple[str, Path, bool]]) -> list[Figure]:
+    """The lockfile's schema check: jsonschema-rs (what deckc runs) against jsonschema (the
+    reference, which deckc runs only to explain a rejection) on the same lockfile."""
+    import jsonschema
+
+    from compiler.lockfile import LOCK_SCHEMA
+    from compiler.resources import load_schema
+    from compiler.validate import surely_valid
+
+    figures = []
+    for label, out_dir, with_reference in locks:
+        lock = json.loads((out_dir / "deck.lock.json").read_text(encoding="utf-8"))
+        assert surely_valid(LOCK_SCHEMA, lock)
+        fast = min(_timed(surely_valid, LOCK_SCHEMA, lock) for _ in range(3))
+        baseline, ratio = "", None
+        if with_reference:
+            validator = jsonschema.Draft202012Validator(load_schema(LOCK_SCHEMA))
+            slow = _timed(list, validator.iter_errors(lock))
+            baseline, ratio = f"jsonschema {slow:.2f} s", fast / slow
+        figures.append(
+            Figure(
+                f"lockfile schema check, {label} (jsonschema-rs)",
+                ms(fast),
+                baseline,
+                ratio,
+                "must not dominate compile",
+                None,
+            )
+        )
+    return figures
+
+
+def _timed(action: Callable[..., object], *args: Any) -> float:
+    start = time.perf_counter()
+    action(*args)
+    return time.perf_counter() - start
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def table(figures: Sequence[Figure], note: str) -> str:
+    lines = [
+        "| figure | measured | baseline (same run) | ratio | target | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for f in figures:
+        ratio = "" if f.ratio is None else _ratio(f.ratio)
+        met = {True: "yes", False: "**no**", None: ""}[f.met]
+        lines.append(f"| {f.what} | {f.value} | {f.baseline} | {ratio} | {f.target} | {met} |")
+    return "\n".join([*lines, "", note])
+
+
+def _ratio(ratio: float) -> str:
+    return f"{ratio:.2f}x" if ratio >= 0.1 else f"1/{1 / ratio:.0f}"
+
+
+def write_readme(text: str) -> None:
+    readme = README.read_text(encoding="utf-8")
+    if START not in readme or END not in readme:
+        raise SystemExit(f"bench: README.md has no {START} ... {END} markers")
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    README.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+
+
+def _compiled(config_dir: Path, out_dir: Path) -> Path:
+    argv = [DECKC, "compile", "--config-dir", str(config_dir), "--out", str(out_dir), "--force"]
+    run(argv, env=NORMAL_ENV)
+    return out_dir
+
+
+def warm_up() -> None:
+    """Byte-compile deckc's own modules once, as installing it does (and as a loader's would
+    be), so that no figure includes compiling deckc itself."""
+    run([PYTHON, "-c", "import compiler.cli, compiler.pipeline, bench.toml_loader"], env=NORMAL_ENV)
+
+
+def _handle(out_dir: Path) -> str:
+    lock = json.loads((out_dir / "deck.lock.json").read_text(encoding="utf-8"))
+    return _available(lock, lock["active_profile"], "aliases")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="deckc's benchmark suite")
+    parser.add_argument("--no-readme", action="store_true", help="print the table only")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions, no 100k deck")
+    args = parser.parse_args(argv)
+    repeats = 5 if args.quick else 15
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="deckc-bench-"))
+    say: Callable[[str], None] = lambda text: print(f"bench: {text}", file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        say("generating the 5,000- and 100,000-model decks")
+        medium = generate(work / "medium", SHAPES["medium"])
+        large = None if args.quick else generate(work / "large", SHAPES["large"])
+
+        warm_up()
+        say("runtime look-ups")
+        figures = runtime_figures(repeats=7 if args.quick else 15)
+
+        say("cold start")
+        generated = ROOT / "generated"
+        decks = [Deck("example", EXAMPLE, generated, _handle(generated), 1.2, repeats)]
+        medium_out = _compiled(medium, work / "deck_medium")
+        decks.append(Deck("5,000 models", medium, medium_out, _handle(medium_out), 1.5, 5))
+        figures += cold_start_figures(decks, 4 * repeats)
+
+        say("compile")
+        configs: list[tuple[str, Path, Path, int, float, float | None]] = [
+            ("example", EXAMPLE, work / "out_example", 5, 0.5, None),
+            ("5,000 models / 100 backends / 500 aliases", medium, work / "out_medium", 3, 5, None),
+        ]
+        if large is not None:
+            configs.append(
+                (
+                    "100,000 models / 100 backends / 1,000 rules / 5,000 aliases / 2,000 presets",
+                    large,
+                    work / "out_large",
+                    1,
+                    60,
+                    2 * 1024 * MIB,
+                )
+            )
+        figures += compile_figures(configs)
+        locks = [("5,000 models", work / "out_medium", True)]
+        if large is not None:
+            locks.append(("100,000 models", work / "out_large", False))
+        figures += schema_figures(locks)
+        if large is not None:
+            large_out = work / "out_large"
+            huge = Deck("100,000 models", large, large_out, _handle(large_out), None, 1)
+            figures += cold_start_figures([huge], repeats)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    note = (
+        f"Measured by `make bench` ({time.perf_counter() - started:.0f} s) with Python "
+        f"{platform.python_version()} on {os.cpu_count()} CPUs"
+        + (" (quick run)" if args.quick else "")
+        + ". Look-ups: `timeit`, best of 5 per sample, median ratio over interleaved samples. "
+        "Cold starts: wall time of a fresh `python -c` with `PYTHONDONTWRITEBYTECODE=1`, "
+        "median over interleaved runs. Compile: wall time and peak RSS of `deckc compile --force`."
+    )
+    text = table(figures, note)
+    print(text)
+    if not args.no_readme:
+        write_readme(text)
+        say("README.md table updated")
+
+
+if __name__ == "__main__":
+    main()
