@@ -5,15 +5,30 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CONFIG_DIR := .pipelex/inference
 OUT := generated
-LINTED := compiler tests generated tools
+LINTED := compiler tests generated tools bench fuzz
 
-.PHONY: compile check test lint records bench fuzz clean
+.PHONY: compile check test lint records bench fuzz mutation clean litellm
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The LiteLLM proxy that tests/test_online.py starts on 127.0.0.1, in a virtualenv of its own
+# (its many pins must not disturb deckc's); about a minute to install, once.
+LITELLM_VERSION := 1.74.0
+LITELLM_VENV := .venv-litellm
+LITELLM_STAMP := $(LITELLM_VENV)/.installed-$(LITELLM_VERSION)
+
+$(LITELLM_STAMP):
+	rm -rf $(LITELLM_VENV)
+	$(PYTHON) -m venv $(LITELLM_VENV)
+	$(LITELLM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LITELLM_VENV)/bin/python -m pip install --quiet 'litellm[proxy]==$(LITELLM_VERSION)'
+	touch $(LITELLM_STAMP)
+
+litellm: $(LITELLM_STAMP)  ## the LiteLLM proxy for the `validate --online` integration test
 
 compile: $(STAMP)  ## TOML sources -> generated/ (lockfile + runtime modules)
 	$(BIN)/deckc compile --config-dir $(CONFIG_DIR) --out $(OUT)
@@ -26,11 +41,24 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy --strict $(LINTED)
 
-test: lint  ## lint, then the whole test suite
+test: lint litellm  ## lint, then the whole test suite
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)  ## performance figures beside their same-run baselines; rewrites the README table
+	$(BIN)/python bench/run.py
+
+FUZZ_RUNS ?= 50000
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(STAMP)  ## long fuzz of the loader and the compile: atheris (if installed), then hypothesis
+	if $(BIN)/python -c 'import atheris' 2>/dev/null; then \
+	  $(BIN)/python -m fuzz.run atheris --runs $(FUZZ_RUNS); fi
+	$(BIN)/python -m fuzz.run hypothesis --examples $(FUZZ_EXAMPLES)
+
+mutation: $(STAMP)  ## mutmut over routing, patterns and resolve, in a copy of the tree (~10 min)
+	$(BIN)/python -m fuzz.mutation
 
 records: $(STAMP)  ## regenerate the record types from schema/deck.lock.schema.json
 	$(BIN)/python tools/gen_records.py templates/records.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LITELLM_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

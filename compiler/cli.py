@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -10,11 +11,17 @@ from typing import Any, TypeVar
 
 import click
 
-from compiler import __version__
-from compiler.errors import CompileFailed, DeckError
-from compiler.freshness import Freshness, State, freshness
-from compiler.pipeline import Build, compile_dir
-from compiler.render import PYTHON_OUTPUTS
+from compiler import __version__, diff, diff_render, lock_source
+from compiler.diagnose import as_record, check_sources, drift
+from compiler.editor_schema import editor_schemas
+from compiler.errors import CompileFailed, DeckError, Severity, errors_only, sort_diagnostics
+from compiler.explain import UnknownName, explain
+from compiler.explain_render import as_json, render_text
+from compiler.freshness import MANIFEST, Freshness, State, freshness
+from compiler.load import load_sources
+from compiler.model import Resolved
+from compiler.pipeline import Build, analyse, compile_dir
+from compiler.render import LOCKFILE
 from compiler.write import byte_compile, write_outputs
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,8 +86,10 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="Recompile even when the outputs are current.")
 def compile_command(config_dir: Path, out: Path, dry_run: bool, force: bool) -> None:
     """Compile the sources into OUT (atomically; nothing is written on error)."""
-    if not (dry_run or force) and freshness(config_dir, out).state is State.CURRENT:
-        byte_compile(out, [m for m in PYTHON_OUTPUTS if not _has_bytecode(out / m)])
+    fresh = None if dry_run or force else freshness(config_dir, out)
+    if fresh is not None and fresh.state is State.CURRENT:
+        modules = [m for m in fresh.outputs if m.endswith(".py")]
+        byte_compile(out, [m for m in modules if not _has_bytecode(out / m)])
         click.echo(f"deckc: {out.as_posix()} is up to date")
         return
     build = _build(config_dir)
@@ -124,8 +133,26 @@ def describe(fresh: Freshness, config_dir: Path, out: Path) -> list[str]:
         )
     if fresh.generator_changed:
         lines.append(f"deckc or its templates changed since {out.as_posix()} was compiled")
-    lines.append(f"fix: {fix}")
+    if lines:
+        lines.append(f"fix: {fix}")
+    lines += [
+        f"{(out / rel).as_posix()}: not an output of deckc (a leftover or a hand-added file): "
+        "delete it"
+        for rel in fresh.extra_outputs
+    ]
     return lines
+
+
+def _exit_if_broken(config_dir: Path) -> None:
+    """Exit 2 when the configuration has errors: loads, validates, resolves, renders nothing."""
+    try:
+        resolved, diagnostics = analyse(load_sources(config_dir))
+    except CompileFailed as failed:
+        resolved, diagnostics = None, list(failed.diagnostics)
+    if resolved is None or errors_only(diagnostics):
+        broken = CompileFailed(diagnostics).relocated(display_prefix(config_dir))
+        click.echo(broken.report(), err=True)
+        sys.exit(EXIT_ERRORS)
 
 
 @cli.command("check")
@@ -137,11 +164,173 @@ def check_command(config_dir: Path, out: Path) -> None:
     if fresh.state is State.CURRENT:
         click.echo(f"deckc: {out.as_posix()} is current")
         return
-    if fresh.state is State.STALE:
-        _build(config_dir)  # a broken configuration is exit 2, not "stale"
+    if fresh.changed_sources or fresh.generator_changed or MANIFEST in fresh.missing_outputs:
+        _exit_if_broken(config_dir)  # a broken configuration is exit 2, not "stale"
     for line in describe(fresh, config_dir, out):
         click.echo(line, err=True)
     sys.exit(EXIT_FINDINGS)
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="text for people, json for machines.",
+    )(func)
+
+
+_STATE_WORDS = {
+    State.CURRENT: "current",
+    State.STALE: "stale",
+    State.EDITED: "edited by hand",
+    State.MISSING: "missing or incomplete",
+}
+
+
+def _online_findings(resolved: Resolved, timeout: float) -> list[DeckError]:
+    from compiler.lockfile import build_lock
+    from compiler.online import probe_backends
+
+    # compiler.online (and httpx) are imported only when --online asks for them
+    return list(probe_backends(build_lock(resolved), os.environ, timeout=timeout))
+
+
+@cli.command("validate")
+@click.argument("scope", type=click.Choice(["all", "inference"]), default="all")
+@config_dir_option
+@out_option
+@click.option(
+    "--strict", is_flag=True, help="Handles unavailable in the active profile are errors."
+)
+@click.option("--online", is_flag=True, help="Also probe each enabled backend's models endpoint.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="Seconds allowed to each --online probe.",
+)
+@format_option
+def validate_command(
+    scope: str,
+    config_dir: Path,
+    out: Path,
+    strict: bool,
+    online: bool,
+    timeout: float,
+    output_format: str,
+) -> None:
+    """Run every check and write nothing (SCOPE: `inference` = the sources, `all` = also the
+    freshness of OUT). Exit 0 clean, 1 warnings or drift, 2 errors."""
+    prefix = display_prefix(config_dir)
+    notes: list[str] = []
+    try:
+        resolved, found = check_sources(load_sources(config_dir), os.environ, strict=strict)
+    except CompileFailed as failed:
+        resolved, found = None, list(failed.diagnostics)
+    if online and resolved is not None and not errors_only(found):
+        found += _online_findings(resolved, timeout)
+    elif online:
+        notes.append("deckc: --online skipped: fix the errors first")
+    findings = [f.relocated(prefix) for f in sort_diagnostics(found)]
+    drifted: list[DeckError] = []
+    summary = ""
+    if scope == "all":
+        fresh = freshness(config_dir, out)
+        drifted = drift(fresh, prefix, out.as_posix())
+        summary = f"; {out.as_posix()} is {_STATE_WORDS[fresh.state]}"
+    errors = len(errors_only(findings))
+    warnings = sum(f.severity is Severity.WARNING for f in findings)  # notes are no findings
+    if output_format == "json":
+        click.echo(json.dumps([as_record(f) for f in [*findings, *drifted]], indent=2))
+    else:
+        for finding in [*findings, *drifted]:
+            click.echo(str(finding), err=True)
+        for note in notes:
+            click.echo(note, err=True)
+        click.echo(f"deckc: {errors} error(s), {warnings} warning(s) in {prefix}{summary}")
+    sys.exit(EXIT_ERRORS if errors else EXIT_FINDINGS if warnings or drifted else EXIT_OK)
+
+
+@cli.command("explain")
+@click.argument("handle")
+@click.option("--profile", default=None, help="The routing profile  [default: the active one]")
+@config_dir_option
+@out_option
+@format_option
+def explain_command(
+    handle: str, profile: str | None, config_dir: Path, out: Path, output_format: str
+) -> None:
+    """Show how HANDLE (a model, `@alias`, `$preset`) resolves, step by step, each step with the
+    source file:line:col it comes from. Compiles in memory; writes nothing."""
+    prefix = display_prefix(config_dir)
+    try:
+        resolved, diagnostics = analyse(load_sources(config_dir))
+    except CompileFailed as failed:
+        resolved, diagnostics = None, list(failed.diagnostics)
+    errors = errors_only(diagnostics)
+    if resolved is None or errors:
+        for error in sort_diagnostics(errors):
+            click.echo(str(error.relocated(prefix)), err=True)
+        click.echo(f"deckc: {len(errors)} error(s) in the configuration; fix them first", err=True)
+        sys.exit(EXIT_ERRORS)
+    try:
+        explanation = explain(resolved, handle, profile)
+    except UnknownName as unknown:
+        click.echo(f"deckc: {unknown.message}", err=True)
+        if unknown.hint:
+            click.echo(f"  hint: {unknown.hint}", err=True)
+        sys.exit(EXIT_ERRORS)
+    if output_format == "json":
+        click.echo(json.dumps(as_json(explanation, prefix), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_text(explanation, prefix), nl=False)
+
+
+@cli.command("diff")
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@config_dir_option
+@out_option
+@format_option
+def diff_command(
+    old: str | None, new: str | None, config_dir: Path, out: Path, output_format: str
+) -> None:
+    """Semantic diff of two lockfiles: what a reviewer reads instead of raw JSON.
+
+    OLD and NEW are lockfile paths or git revisions of OUT/deck.lock.json (an existing path, or
+    one ending in .json, is a file). NEW defaults to OUT's lockfile in the working tree, OLD to
+    HEAD. Exit 0 equal, 1 different, 2 unreadable input."""
+    try:
+        before = lock_source.locate(old or "HEAD", out)
+        after = lock_source.locate(new, out) if new else lock_source.from_file(out / LOCKFILE)
+    except CompileFailed as failed:
+        for problem in failed.diagnostics:
+            click.echo(str(problem), err=True)
+        sys.exit(EXIT_ERRORS)
+    changes = diff.diff_locks(before.lock, after.lock)
+    render = diff_render.render_json if output_format == "json" else diff_render.render_text
+    click.echo(render(changes, before.label, after.label), nl=False)
+    sys.exit(EXIT_FINDINGS if changes else EXIT_OK)
+
+
+@cli.command("schema")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Where to write the editor schemas (draft-07) of the four source file kinds.",
+)
+def schema_command(out: Path) -> None:
+    """Write JSON Schemas of the source files for editors (taplo, Even Better TOML): name one
+    on a file's first line as `#:schema <path>`."""
+    files = editor_schemas()
+    changed = write_outputs(out, files)
+    for name in sorted(files):
+        click.echo(f"{'wrote' if name in changed else 'kept'} {(out / name).as_posix()}")
 
 
 def main() -> None:

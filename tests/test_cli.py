@@ -27,7 +27,7 @@ def run(*args: str) -> Result:
 def test_compile_then_up_to_date(project: Path) -> None:
     first = run("compile")
     assert first.exit_code == 0
-    assert first.stdout.startswith("deckc: wrote 6 file(s) to generated (lock ")
+    assert first.stdout.startswith("deckc: wrote 9 file(s) to generated (lock ")
     assert (project / "generated" / "deck.lock.json").is_file()
     again = run("compile")
     assert again.stdout == "deckc: generated is up to date\n"
