@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 import uuid
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from click.testing import CliRunner, Result
 
+from compiler.cli import cli
 from compiler.load import SourceSet, parse_source
 from compiler.pipeline import Build, compile_sources
 
@@ -68,3 +71,19 @@ def example_build() -> Build:
     from compiler.pipeline import compile_dir
 
     return compile_dir(EXAMPLE)
+
+
+def run(*args: str) -> Result:
+    """deckc with ``args`` through click's runner (exceptions propagate)."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory holding a copy of the example configuration; no profile override
+    and no provider key in the environment."""
+    shutil.copytree(EXAMPLE, tmp_path / ".pipelex" / "inference")
+    monkeypatch.chdir(tmp_path)
+    for var in ("OPENAI_API_KEY", "DECK_ROUTING_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path

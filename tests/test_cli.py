@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from compiler.cli import cli, main
-from tests.conftest import EXAMPLE
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working directory holding a copy of the example configuration."""
-    shutil.copytree(EXAMPLE, tmp_path / ".pipelex" / "inference")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+from compiler.cli import main
+from tests.conftest import run
 
 
 def test_compile_then_up_to_date(project: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import types
 from collections.abc import Mapping
@@ -13,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from compiler.cli import cli
 from compiler.diagnose import (
     _shadowing,
     as_record,
@@ -37,7 +34,7 @@ from compiler.load import SourceSet
 from compiler.model import Backend, Config, Profile, Resolved, Route
 from compiler.patterns import parse_pattern
 from compiler.pipeline import Build
-from tests.conftest import EXAMPLE, sources_from_texts
+from tests.conftest import run, sources_from_texts
 
 
 def configure(
@@ -353,19 +350,6 @@ def test_as_record() -> None:
 
 
 # --- the command ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(EXAMPLE, tmp_path / ".pipelex" / "inference")
-    monkeypatch.chdir(tmp_path)
-    for var in ("OPENAI_API_KEY", "DECK_ROUTING_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    return tmp_path
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

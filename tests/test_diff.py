@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from pytest_snapshot.plugin import Snapshot
 
-from compiler.cli import cli
 from compiler.diff import Change, Kind, diff_locks, group_profiles, relative_change
 from compiler.diff_render import render_text, show
 from compiler.errors import errors_only
@@ -22,7 +20,7 @@ from compiler.load import load_sources
 from compiler.lockfile import build_lock, dumps
 from compiler.pipeline import analyse
 from compiler.render import LOCKFILE
-from tests.conftest import EXAMPLE, GENERATED, ROOT
+from tests.conftest import EXAMPLE, GENERATED, ROOT, run
 
 DIFF_CASES = ROOT / "tests" / "diff_cases"
 BASE = DIFF_CASES / "base"
@@ -32,10 +30,6 @@ def diff_case_dirs() -> list[Path]:
     return sorted(
         p for p in DIFF_CASES.iterdir() if (p / "expected").is_dir() or (p / "new").is_dir()
     )
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def compile_side(case: Path, side: str, into: Path) -> str:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from compiler.cli import cli
 from compiler.errors import Location
 from compiler.explain import (
     AliasStep,
@@ -29,7 +26,7 @@ from compiler.explain import (
 from compiler.explain_render import as_json, render_text
 from compiler.model import Resolved, RuleKind
 from compiler.pipeline import Build
-from tests.conftest import EXAMPLE, compile_texts
+from tests.conftest import compile_texts, run
 
 BACKENDS = "[a]\n[b]\n[c]\n[off]\nenabled = false\n"
 MODELS = {
@@ -361,17 +358,6 @@ def test_example_locations_agree_with_the_lockfile_provenance(example_build: Bui
 
 
 # --- the command --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(EXAMPLE, tmp_path / ".pipelex" / "inference")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def test_explain_writes_nothing_and_shows_paths_from_the_working_directory(project: Path) -> None:

@@ -98,12 +98,10 @@ def test_the_lockfile_says_how_to_regenerate_it() -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A compiled copy of the example, as the working directory."""
-    shutil.copytree(EXAMPLE, tmp_path / ".pipelex" / "inference")
-    monkeypatch.chdir(tmp_path)
+def project(project: Path) -> Path:
+    """The example copy of conftest's ``project``, compiled."""
     assert CliRunner().invoke(cli, ["compile"]).exit_code == 0
-    return tmp_path
+    return project
 
 
 def test_check_names_a_file_deckc_did_not_write(project: Path) -> None:
