@@ -255,7 +255,7 @@ def _plan_backend(
             location,
             f"backend `{name}` not probed: environment variable(s) {names} not set",
             f"export {names} before `deckc validate --online`",
-            Severity.WARNING,
+            Severity.INFO,  # validate's offline check already warns about unset variables
         )
     base = credentials.get("endpoint") or provider.base_url
     if not base:

@@ -83,7 +83,7 @@ def test_expand_follows_the_runtime_rules() -> None:
 def test_unset_credentials_are_named_and_nothing_is_called() -> None:
     findings = probe_backends(gateway_lock(), {}, transport=httpx.MockTransport(refuse))
     assert [str(f) for f in findings] == [
-        "backends.toml:1:1: gateway: warning: backend `gateway` not probed: environment "
+        "backends.toml:1:1: gateway: note: backend `gateway` not probed: environment "
         "variable(s) GATEWAY_BASE, GATEWAY_KEY not set\n"
         "  hint: export GATEWAY_BASE, GATEWAY_KEY before `deckc validate --online`"
     ]
