@@ -52,7 +52,7 @@ class SourceFile:
             pos = self.positions.get(key_path[:end])
             if pos is not None:
                 return Location(self.path, *pos)
-        return Location(self.path, 1, 1) if self.positions else Location(self.path)
+        return Location(self.path, 1, 1)  # the file exists: point at its start
 
 
 @dataclass(frozen=True)
