@@ -40,6 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy --strict $(LINTED)
+	$(BIN)/lint-imports
 
 test: lint litellm  ## lint, then the whole test suite
 	$(BIN)/python -m pytest

@@ -279,9 +279,9 @@ def schema_figures(locks: Sequence[tuple[str, Path, bool]]) -> list[Figure]:
     reference, which deckc runs only to explain a rejection) on the same lockfile."""
     import jsonschema
 
-    from compiler.lockfile import LOCK_SCHEMA
-    from compiler.resources import load_schema
-    from compiler.validate import surely_valid
+    from compiler.core.resources import load_schema
+    from compiler.emit.lockfile import LOCK_SCHEMA
+    from compiler.sources.validate import surely_valid
 
     figures = []
     for label, out_dir, with_reference in locks:

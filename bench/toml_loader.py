@@ -102,14 +102,19 @@ def resolve(config: dict[str, Any], handle: str) -> tuple[str, str] | None:
 
 def main() -> None:
     if sys.argv[1] == "--validate":
-        from compiler.load import load_sources
+        from compiler.core.ir import ModelKey, ModelType
         from compiler.pipeline import analyse
+        from compiler.sources.load import load_sources
 
         resolved, _ = analyse(load_sources(Path(sys.argv[2])))
         assert resolved is not None
         active = resolved.profiles[resolved.config.active]
-        found = active.aliases.get(sys.argv[3]) or active.routing[sys.argv[3]]
-        print(found.backend)
+        handle = sys.argv[3]
+        alias = active.decks[ModelType.LLM].aliases.get(handle)
+        found = (
+            alias.backend if alias else active.placements[ModelKey(ModelType.LLM, handle)].backend
+        )
+        print(found)
         return
     print(resolve(load(Path(sys.argv[1])), sys.argv[2]))
 

@@ -11,18 +11,19 @@ from typing import Any, TypeVar
 
 import click
 
-from compiler import __version__, diff, diff_render, lock_source
-from compiler.diagnose import as_record, check_sources, drift
-from compiler.editor_schema import editor_schemas
-from compiler.errors import CompileFailed, DeckError, Severity, errors_only, sort_diagnostics
-from compiler.explain import UnknownName, explain
-from compiler.explain_render import as_json, render_text
-from compiler.freshness import MANIFEST, Freshness, State, freshness
-from compiler.load import load_sources
-from compiler.model import Resolved
-from compiler.pipeline import Build, analyse, compile_dir
-from compiler.render import LOCKFILE
-from compiler.write import byte_compile, write_outputs
+from compiler import __version__
+from compiler.core.errors import CompileFailed, DeckError, Severity, errors_only, sort_diagnostics
+from compiler.emit.editor_schema import editor_schemas
+from compiler.emit.freshness import MANIFEST, Freshness, State, freshness
+from compiler.emit.render import LOCKFILE
+from compiler.emit.write import byte_compile, write_outputs
+from compiler.pipeline import Build, analyse, check_sources, compile_dir
+from compiler.review import diff, diff_render, lock_source
+from compiler.review.diagnose import as_record, drift
+from compiler.review.explain import UnknownName, explain
+from compiler.review.explain_render import as_json, render_text
+from compiler.semantics.decisions import Resolved
+from compiler.sources.load import load_sources
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS = 0, 1, 2
@@ -191,11 +192,10 @@ _STATE_WORDS = {
 
 
 def _online_findings(resolved: Resolved, timeout: float) -> list[DeckError]:
-    from compiler.lockfile import build_lock
-    from compiler.online import probe_backends
+    from compiler.review.online import probe_backends
 
-    # compiler.online (and httpx) are imported only when --online asks for them
-    return list(probe_backends(build_lock(resolved), os.environ, timeout=timeout))
+    # compiler.review.online (and httpx) are imported only when --online asks for them
+    return list(probe_backends(resolved, os.environ, timeout=timeout))
 
 
 @cli.command("validate")

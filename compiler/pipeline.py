@@ -6,19 +6,21 @@ text of every output file, which callers write, compare or diff.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compiler.build import build_config
-from compiler.errors import CompileFailed, DeckError, Location, ModelsManagerError, errors_only
-from compiler.freshness import MANIFEST, manifest_text
-from compiler.load import SourceSet, load_sources
-from compiler.lockfile import build_lock, dumps, schema_violations, sha256
-from compiler.model import Resolved
-from compiler.render import render
-from compiler.resolve import resolve
-from compiler.validate import validate_sources
+from compiler.core.errors import CompileFailed, DeckError, Location, ModelsManagerError, errors_only
+from compiler.emit.freshness import MANIFEST, manifest_text
+from compiler.emit.lockfile import build_lock, dumps, schema_violations, sha256
+from compiler.emit.render import render
+from compiler.review.diagnose import diagnose
+from compiler.semantics.decisions import Resolved
+from compiler.semantics.resolve import resolve
+from compiler.sources.build import build_config
+from compiler.sources.load import SourceSet, load_sources
+from compiler.sources.validate import validate_sources
 
 
 @dataclass(frozen=True)
@@ -66,3 +68,16 @@ def compile_sources(sources: SourceSet) -> Build:
 
 def compile_dir(config_dir: Path) -> Build:
     return compile_sources(load_sources(config_dir))
+
+
+def check_sources(
+    sources: SourceSet, environ: Mapping[str, str], *, strict: bool = False
+) -> tuple[Resolved | None, list[DeckError]]:
+    """Everything ``deckc validate`` checks in the sources: the compile's diagnostics and the
+    review checks; the resolved deck is None when it could not be built."""
+    resolved, diagnostics = analyse(sources)
+    if resolved is None:
+        return None, diagnostics
+    clean = not errors_only(diagnostics)
+    diagnostics += diagnose(resolved, environ, strict=strict, availability=clean)
+    return resolved, diagnostics

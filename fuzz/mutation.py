@@ -2,7 +2,8 @@
 
     python -m fuzz.mutation [--workdir DIR] [--jobs N]
 
-mutmut mutates compiler/routing.py, compiler/patterns.py and compiler/resolve.py and runs the
+mutmut mutates compiler/semantics/routing.py, compiler/core/patterns.py and
+compiler/semantics/resolve.py and runs the
 tests that cover each mutant.  It works in a copy of the tree (and mutmut's own ``mutants/``
 sandbox inside that copy), so no mutated code ever appears in the working tree others use.
 Prints the score and every surviving mutant's diff; exits 1 when any survives that is not
@@ -20,7 +21,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MUTATED = ["compiler/routing.py", "compiler/patterns.py", "compiler/resolve.py"]
+MUTATED = [
+    "compiler/semantics/routing.py",
+    "compiler/core/patterns.py",
+    "compiler/semantics/resolve.py",
+]
 TESTS = [
     "tests/test_patterns.py",
     "tests/test_routing.py",
@@ -46,86 +51,86 @@ _PRESETS_HAVE_HANDLES = "build keeps only presets whose llm_handle is set (a str
 _UNIQUE_POSITIONS = "each position is one pattern of one kind: a hit never equals best"
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (
-        "compiler.patterns.xǁRouteIndexǁfirst_wildcard",
+        "compiler.core.patterns.xǁRouteIndexǁfirst_wildcard",
         "if hit is not None and (best is None or hit < best):",
         "if hit is not None and (best is None or hit <= best):",
     ): _UNIQUE_POSITIONS,
     (
-        "compiler.patterns.xǁRouteIndexǁfirst_wildcard",
+        "compiler.core.patterns.xǁRouteIndexǁfirst_wildcard",
         "if best is not None and position > best:",
         "if best is not None and position >= best:",
     ): _UNIQUE_POSITIONS,
     (
-        "compiler.resolve.x__alias_cycles",
+        "compiler.semantics.resolve.x__alias_cycles",
         "state[path.pop()] = 2",
         "state[path.pop()] = None",
     ): "only `== 1` (on the path) and presence in `state` are ever tested",
     (
-        "compiler.resolve.x__alias_cycles",
+        "compiler.semantics.resolve.x__alias_cycles",
         "state[path.pop()] = 2",
         "state[path.pop()] = 3",
     ): "only `== 1` (on the path) and presence in `state` are ever tested",
     (
-        "compiler.resolve.x__check_choice",
+        "compiler.semantics.resolve.x__check_choice",
         'return _check_handle(config, models, text, location, path, "choice")',
         "return _check_handle(config, models, text, location, path, None)",
     ): "a choice reaches _check_handle only when the message naming its owner cannot be made",
     (
-        "compiler.resolve.x__check_choice",
+        "compiler.semantics.resolve.x__check_choice",
         'return _check_handle(config, models, text, location, path, "choice")',
         'return _check_handle(config, models, text, location, path, "XXchoiceXX")',
     ): "a choice reaches _check_handle only when the message naming its owner cannot be made",
     (
-        "compiler.resolve.x__check_choice",
+        "compiler.semantics.resolve.x__check_choice",
         'return _check_handle(config, models, text, location, path, "choice")',
         'return _check_handle(config, models, text, location, path, "CHOICE")',
     ): "a choice reaches _check_handle only when the message naming its owner cannot be made",
     (
-        "compiler.resolve.x_check_references",
+        "compiler.semantics.resolve.x_check_references",
         'location = preset.locations.get("llm_handle", preset.location)',
         'location = preset.locations.get("llm_handle", None)',
     ): _PRESETS_HAVE_HANDLES,
     (
-        "compiler.resolve.x_check_references",
+        "compiler.semantics.resolve.x_check_references",
         'location = preset.locations.get("llm_handle", preset.location)',
         'location = preset.locations.get("llm_handle", )',
     ): _PRESETS_HAVE_HANDLES,
     (
-        "compiler.resolve.x_check_references",
+        "compiler.semantics.resolve.x_check_references",
         'problems += _check_handle(config, models, preset.llm_handle or "", location, path, '
         '"preset")',
         'problems += _check_handle(config, models, preset.llm_handle or "XXXX", location, path, '
         '"preset")',
     ): _PRESETS_HAVE_HANDLES,
     (
-        "compiler.resolve.x_resolve",
+        "compiler.semantics.resolve.x_resolve",
         'presets[preset_name] = resolver.handle(preset.llm_handle or "")',
         'presets[preset_name] = resolver.handle(preset.llm_handle or "XXXX")',
     ): _PRESETS_HAVE_HANDLES,
     (
-        "compiler.resolve.x_select_choice",
+        "compiler.semantics.resolve.x_select_choice",
         "default.value if default else None,",
         "None,",
     ): "nothing is chosen only when there is no default (an override is chosen when set)",
     (
-        "compiler.resolve.x_select_choice",
+        "compiler.semantics.resolve.x_select_choice",
         "default.value if default else None,",
         "default.value if (default) and False else None,",
     ): "nothing is chosen only when there is no default (an override is chosen when set)",
     (
-        "compiler.resolve.xǁ_Resolverǁ_finish",
+        "compiler.semantics.resolve.xǁ_Resolverǁ_finish",
         "self._active.discard(walk.alias.name)",
         "self._active.discard(None)",
     ): "a finished alias is memoised, and the memo is consulted before the active set",
     (
-        "compiler.resolve.xǁ_Walkǁtake",
+        "compiler.semantics.resolve.xǁ_Walkǁtake",
         "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "
         '"unavailable"))',
         "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "
         '"XXunavailableXX"))',
     ): "an unavailable resolution always carries a reason",
     (
-        "compiler.resolve.xǁ_Walkǁtake",
+        "compiler.semantics.resolve.xǁ_Walkǁtake",
         "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "
         '"unavailable"))',
         "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "

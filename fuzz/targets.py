@@ -13,10 +13,10 @@ from pathlib import Path
 
 import tomli
 
-from compiler.errors import CompileFailed, ConfigSyntaxError, Severity
-from compiler.load import SourceFile, parse_source
+from compiler.core.errors import CompileFailed, ConfigSyntaxError, Severity
 from compiler.pipeline import Build, compile_dir
-from compiler.positions import key_positions
+from compiler.sources.load import SourceFile, parse_source
+from compiler.sources.positions import key_positions
 
 
 def load_bytes(data: bytes, path: str = "backends.toml") -> SourceFile | ConfigSyntaxError:

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from compiler.cli import cli
-from compiler.load import SourceSet, parse_source
 from compiler.pipeline import Build, compile_sources
+from compiler.sources.load import SourceSet, parse_source
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / ".pipelex" / "inference"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.canonical import dumps
+from compiler.core.canonical import dumps
 
 json_values = st.recursive(
     st.none()

@@ -15,10 +15,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from compiler.diagnose import (
+from compiler.core.errors import DeckError, Location, Severity, Span, errors_only
+from compiler.core.ir import Backend, Config, Dialect, Profile, Route
+from compiler.core.patterns import parse_pattern
+from compiler.emit.freshness import Freshness, State
+from compiler.pipeline import Build, check_sources
+from compiler.review.diagnose import (
     _shadowing,
     as_record,
-    check_sources,
     covers,
     dead_routes,
     diagnose,
@@ -28,12 +32,7 @@ from compiler.diagnose import (
     unservable_models,
     unset_variables,
 )
-from compiler.errors import DeckError, Location, Severity, errors_only
-from compiler.freshness import Freshness, State
-from compiler.load import SourceSet
-from compiler.model import Backend, Config, Profile, Resolved, Route
-from compiler.patterns import parse_pattern
-from compiler.pipeline import Build
+from compiler.semantics.decisions import Resolved
 from tests.conftest import run, sources_from_texts
 
 
@@ -55,12 +54,11 @@ def configure(
     return files
 
 
-def analysed(files: dict[str, str]) -> tuple[Resolved, SourceSet]:
-    sources = sources_from_texts(files)
-    resolved, diagnostics = check_sources(sources, {})
+def analysed(files: dict[str, str]) -> Resolved:
+    resolved, diagnostics = check_sources(sources_from_texts(files), {})
     assert resolved is not None
     assert errors_only(diagnostics) == []
-    return resolved, sources
+    return resolved
 
 
 def texts(findings: list[DeckError]) -> list[str]:
@@ -113,15 +111,17 @@ _PATTERNS = st.builds(
 @example([("*a*", "a"), ("a*", "a"), ("ab*", "a"), ("*b", "off"), ("*ab", "a")])
 def test_shadowing_index_agrees_with_covers(rules: list[tuple[str, str]]) -> None:
     routes = tuple(
-        Route(parse_pattern(text), backend, False, Location("r.toml", i + 1, 1))
+        Route(parse_pattern(text), backend, False, Span(Location("r.toml", i + 1, 1)))
         for i, (text, backend) in enumerate(dict(rules).items())
     )
     backends = {
-        name: Backend(name, name == "a", None, {}, {}, i, Location("b.toml"))
+        name: Backend(name, name == "a", None, {}, {}, i, Span(Location("b.toml")), {})
         for i, name in enumerate(("a", "off"))
     }
-    profile = Profile("p", None, None, routes, (), Location("r.toml"), None, ())
-    config = Config(backends, {}, {"p": profile}, "p", Location("r.toml"), {}, {})
+    profile = Profile("p", None, None, routes, (), Span(Location("r.toml")))
+    config = Config(
+        Dialect.PIPELEX_0_10, backends, {}, {"p": profile}, "p", Span(Location("r.toml")), {}, {}
+    )
     expected = []
     for i, route in enumerate(routes):
         earlier = [r for r in routes[:i] if r.backend == "a" and covers(r.pattern, route.pattern)]
@@ -132,7 +132,7 @@ def test_shadowing_index_agrees_with_covers(rules: list[tuple[str, str]]) -> Non
 
 
 def test_shadowed_wildcard_names_the_earlier_rule() -> None:
-    resolved, _ = analysed(
+    resolved = analysed(
         configure(
             '[profiles.p]\n[profiles.p.routes]\n"gpt-*" = "a"\n"gpt-4o" = "b"\n"gpt-4*" = "b"\n',
             {"a": ["gpt-4o", "gpt-5"], "b": ["gpt-4o"]},
@@ -147,7 +147,7 @@ def test_shadowed_wildcard_names_the_earlier_rule() -> None:
 
 
 def test_earlier_route_to_a_disabled_backend_shadows_nothing() -> None:
-    resolved, _ = analysed(
+    resolved = analysed(
         configure(
             '[profiles.p]\n[profiles.p.routes]\n"*" = "c"\n"gpt-*" = "a"\n',
             {"a": ["gpt-4o"], "c": ["gpt-4o"]},
@@ -158,7 +158,7 @@ def test_earlier_route_to_a_disabled_backend_shadows_nothing() -> None:
 
 
 def test_optional_routes_come_after_routes() -> None:
-    resolved, _ = analysed(
+    resolved = analysed(
         configure(
             '[profiles.p]\n[profiles.p.routes]\n"claude-*" = "a"\n'
             '[profiles.p.optional_routes]\n"claude-3*" = "b"\n',
@@ -170,7 +170,7 @@ def test_optional_routes_come_after_routes() -> None:
 
 
 def test_wildcard_matching_no_declared_model() -> None:
-    resolved, _ = analysed(
+    resolved = analysed(
         configure(
             '[profiles.p]\ndefault = "a"\n[profiles.p.routes]\n"gemini-*" = "a"\n'
             '"*-mini" = "a"\n"*turbo*" = "a"\n"gpt-*" = "a"\n"gpt-9*" = "a"\n',
@@ -203,14 +203,14 @@ def test_wildcard_matching_no_declared_model() -> None:
 def test_dead_route_lookup_agrees_with_trying_every_name(
     pattern: str, core: str, dead: bool
 ) -> None:
-    resolved, _ = analysed(
+    resolved = analysed(
         configure(
             f'[profiles.p]\n[profiles.p.routes]\n"{pattern}" = "a"\n', {"a": ["gpt-4o-mini", "o"]}
         )
     )
     (route,) = resolved.config.profiles["p"].routes
     assert route.pattern.core == core
-    names = resolved.config.model_names()
+    names = [key.name for key in resolved.config.models]
     assert any(route.pattern.matches(n) for n in names) is not dead
     assert (len(dead_routes(resolved.config)) == 1) is dead
 
@@ -229,8 +229,8 @@ AVAILABILITY = configure(
 
 
 def test_models_no_profile_can_serve() -> None:
-    resolved, sources = analysed(AVAILABILITY)
-    assert texts(unservable_models(resolved, sources)) == [
+    resolved = analysed(AVAILABILITY)
+    assert texts(unservable_models(resolved)) == [
         "backends/off.toml:1:1: llama: warning: no profile can serve model `llama` (declared by "
         "off)\n  hint: it is declared only by disabled backend(s) off: enable one, or remove "
         "the model"
@@ -242,8 +242,8 @@ def test_model_unroutable_everywhere_says_why_and_how() -> None:
         '[profiles.p]\n[profiles.p.routes]\n"gpt-*" = "a"\n',
         {"a": ["gpt-4o"], "b": ["gpt-oss"]},
     )
-    resolved, sources = analysed(files)
-    (finding,) = unservable_models(resolved, sources)
+    resolved = analysed(files)
+    (finding,) = unservable_models(resolved)
     assert finding.hint == (
         "in profile p: route `gpt-*` of profile p sends it to backend a, which does not serve "
         'gpt-oss; add a route `"gpt-oss" = "b"` to a profile'
@@ -252,8 +252,8 @@ def test_model_unroutable_everywhere_says_why_and_how() -> None:
 
 @pytest.mark.parametrize("strict", [False, True])
 def test_handles_unavailable_in_the_active_profile(strict: bool) -> None:
-    resolved, sources = analysed(AVAILABILITY)
-    found = unavailable_handles(resolved, sources, strict=strict)
+    resolved = analysed(AVAILABILITY)
+    found = unavailable_handles(resolved, strict=strict)
     assert {f.severity for f in found} == {Severity.ERROR if strict else Severity.WARNING}
     reason = (
         "gpt-oss: route `gpt-*` of profile p sends it to backend a, which does not serve gpt-oss"
@@ -275,8 +275,8 @@ def test_handles_unavailable_in_the_active_profile(strict: bool) -> None:
 
 
 def test_availability_checks_are_left_out_when_asked() -> None:
-    resolved, sources = analysed(AVAILABILITY)
-    found = diagnose(resolved, sources, {}, availability=False)
+    resolved = analysed(AVAILABILITY)
+    found = diagnose(resolved, {}, availability=False)
     assert not [f for f in found if "unavailable" in f.message or "no profile" in f.message]
 
 
@@ -292,16 +292,16 @@ ENV_BACKENDS = (
 def test_unset_variables_of_enabled_backends_names_only() -> None:
     files = configure('[profiles.p]\ndefault = "gw"\n', {}, backend_extra=ENV_BACKENDS)
     files["backends/gw.toml"] = "[m]\n"
-    resolved, sources = analysed(files)
+    resolved = analysed(files)
     environ = {"GW_PROJECT": "sk-very-secret-value"}
-    found = unset_variables(resolved.config, sources, environ)
+    found = unset_variables(resolved.config, environ)
     assert texts(found) == [
         "backends.toml:2:1: gw.api_key: warning: backend `gw` needs environment variable "
         "GW_KEY (for api_key), which is not set\n"
         "  hint: export GW_KEY where deck runs, write ${GW_KEY:-<default>}, or set "
         "`enabled = false` for gw"
     ]  # GW_BASE has a default, GW_PROJECT is set, OFF_KEY belongs to a disabled backend
-    everything = diagnose(resolved, sources, environ)
+    everything = diagnose(resolved, environ)
     assert all("sk-very-secret-value" not in str(f) for f in everything)
 
 
@@ -331,7 +331,7 @@ def test_drift_findings() -> None:
 
 
 def test_as_record() -> None:
-    resolved, _ = analysed(
+    resolved = analysed(
         configure('[profiles.p]\n[profiles.p.routes]\n"*" = "a"\n"x*" = "a"\n', {"a": ["xy"]})
     )
     (finding,) = shadowed_routes(resolved.config)
@@ -412,7 +412,7 @@ def test_validate_on_a_missing_directory_exits_2(project: Path) -> None:
     assert "nowhere: configuration directory not found" in result.stderr
 
 
-def test_validate_online_hands_the_lock_to_the_probe(
+def test_validate_online_hands_the_resolved_configuration_to_the_probe(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[Mapping[str, Any], Mapping[str, str], float]] = []
@@ -421,7 +421,7 @@ def test_validate_online_hands_the_lock_to_the_probe(
         lock: Mapping[str, Any], environ: Mapping[str, str], *, timeout: float
     ) -> list[DeckError]:
         calls.append((lock, environ, timeout))
-        from compiler.errors import Location, ModelsManagerError
+        from compiler.core.errors import Location, ModelsManagerError
 
         return [
             ModelsManagerError(
@@ -432,13 +432,13 @@ def test_validate_online_hands_the_lock_to_the_probe(
             )
         ]
 
-    fake = types.ModuleType("compiler.online")
+    fake = types.ModuleType("compiler.review.online")
     fake.probe_backends = probe_backends  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "compiler.online", fake)
+    monkeypatch.setitem(sys.modules, "compiler.review.online", fake)
     result = run("validate", "inference", "--online", "--timeout", "2.5")
-    ((lock, environ, timeout),) = calls
+    ((resolved, environ, timeout),) = calls
     assert timeout == 2.5
-    assert "openai" in lock["backends"] and "provenance" in lock
+    assert isinstance(resolved, Resolved) and "openai" in resolved.config.backends
     assert environ is os.environ
     assert (
         ".pipelex/inference/backends.toml:13:1: openai: warning: backend `openai` is unreachable"

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from pytest_snapshot.plugin import Snapshot
 
-from compiler.diff import Change, Kind, diff_locks, group_profiles, relative_change
-from compiler.diff_render import render_text, show
-from compiler.errors import errors_only
-from compiler.load import load_sources
-from compiler.lockfile import build_lock, dumps
+from compiler.core.errors import errors_only
+from compiler.emit.lockfile import build_lock, dumps
+from compiler.emit.render import LOCKFILE
 from compiler.pipeline import analyse
-from compiler.render import LOCKFILE
+from compiler.review.diff import Change, Kind, diff_locks, group_profiles, relative_change
+from compiler.review.diff_render import render_text, show
+from compiler.sources.load import load_sources
 from tests.conftest import EXAMPLE, GENERATED, ROOT, run
 
 DIFF_CASES = ROOT / "tests" / "diff_cases"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.errors import Location
-from compiler.explain import (
+from compiler.core.errors import Location
+from compiler.pipeline import Build
+from compiler.review.explain import (
     AliasStep,
     BackendStep,
     Explanation,
@@ -23,9 +24,8 @@ from compiler.explain import (
     UnknownName,
     explain,
 )
-from compiler.explain_render import as_json, render_text
-from compiler.model import Resolved, RuleKind
-from compiler.pipeline import Build
+from compiler.review.explain_render import as_json, render_text
+from compiler.semantics.decisions import Resolved, RuleKind
 from tests.conftest import compile_texts, run
 
 BACKENDS = "[a]\n[b]\n[c]\n[off]\nenabled = false\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from compiler.cli import cli
-from compiler.render import records_source
+from compiler.emit.render import records_source
 from tests.conftest import EXAMPLE, GENERATED, ROOT
 
 

@@ -20,9 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.cli import cli
-from compiler.errors import CompileFailed
-from compiler.load import MAX_DEPTH, load_sources
+from compiler.core.errors import CompileFailed
+from compiler.core.ir import ModelType
 from compiler.pipeline import compile_dir
+from compiler.sources.load import MAX_DEPTH, load_sources
 from fuzz.configs import Files, configs, mutate, mutations, seed_configs
 from fuzz.targets import compile_config, load_bytes, write_config
 from tests.conftest import CASES, EXAMPLE, case_dirs
@@ -102,8 +103,10 @@ def test_alias_chains_longer_than_the_recursion_limit_resolve(tmp_path: Path) ->
     chain = 1500  # the recursive walks gave up near 330 (three frames per alias)
     deck = "[aliases]\n" + "".join(f'a{i} = "a{i + 1}"\n' for i in range(chain))
     write_config(small_config(deck + f'a{chain} = "m"\n'), tmp_path)
-    resolution = compile_dir(tmp_path).resolved.profiles["p"].aliases["a0"]
-    assert (resolution.model, len(resolution.path)) == ("m", chain + 2)
+    profile = compile_dir(tmp_path).resolved.profiles["p"]
+    resolution = profile.decks[ModelType.LLM].aliases["a0"]
+    assert resolution.model is not None
+    assert (resolution.model.name, len(resolution.path)) == ("m", chain + 2)
 
 
 def test_explain_follows_alias_chains_longer_than_the_recursion_limit(

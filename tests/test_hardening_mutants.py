@@ -8,23 +8,34 @@ from dataclasses import replace
 
 import pytest
 
-from compiler.errors import CompileFailed, Location
-from compiler.model import (
-    Alias,
-    Deck,
-    ModelType,
-    Namespace,
+from compiler.core.errors import CompileFailed, Location, Span
+from compiler.core.ir import Alias, Deck, ModelKey, ModelType, Ref, RefKind
+from compiler.pipeline import analyse
+from compiler.semantics.decisions import (
+    ChoiceTarget,
+    Hop,
+    Placement,
     Resolution,
-    Routing,
     RuleKind,
     SelectedChoice,
-    Skipped,
 )
-from compiler.pipeline import analyse
-from compiler.resolve import _Resolver, resolve
+from compiler.semantics.resolve import _Resolver, resolve
 from tests.conftest import compile_texts, sources_from_texts
-from tests.test_resolve import BACKENDS, MODELS, ROUTING, build, errors_of
+from tests.test_resolve import BACKENDS, MODELS, ROUTING, answers, build, errors_of, llm_deck
 from tests.test_routing import configure, route
+
+
+def m(name: str) -> ModelKey:
+    return ModelKey(ModelType.LLM, name)
+
+
+def summary(r: Resolution) -> tuple[object, ...]:
+    """What a resolution decided, without the placement records it points at."""
+    hops = tuple(
+        (h.name, h.chosen, tuple((s.index, s.ref, s.reason) for s in h.skipped)) for h in r.hops
+    )
+    return (r.ref, hops, r.model.name if r.model else None, r.backend, r.reason)
+
 
 # --- exact error texts of the reference checks ---------------------------------------------------
 
@@ -98,7 +109,7 @@ def test_alias_cycles_away_from_the_first_alias_are_found() -> None:
 
 def test_preset_max_tokens_equal_to_the_model_limit_is_fine() -> None:
     preset = build('[llm_presets]\nfit = { llm_handle = "m1", max_tokens = 1000 }\n')
-    assert preset.resolved.profiles["to_a"].presets["fit"].model == "m1"
+    assert answers(preset.resolved, "to_a").presets["fit"].model == m("m1")
 
 
 # --- the typed resolution records ---------------------------------------------------------------
@@ -109,19 +120,18 @@ def test_resolution_records() -> None:
         '[aliases]\ntop = "mid"\nmid = "m1"\npick = ["m1", "@mid", "m3"]\n'
         '[llm_presets]\np = { llm_handle = "m2" }\nq = { llm_handle = "@top" }\n'
     ).resolved
-    to_a, to_b = result.profiles["to_a"], result.profiles["to_b"]
+    to_a, to_b = answers(result, "to_a"), answers(result, "to_b")
     not_b = "route `*` of profile to_b sends it to backend b, which does not serve m1"
-    assert to_a.aliases["top"] == Resolution("top", ("top", "mid", "m1"), "m1", "a")
-    assert to_b.aliases["top"] == Resolution("top", ("top", "mid", "m1"), "m1", None, (), not_b)
-    assert to_b.aliases["pick"] == Resolution(
-        "pick",
-        ("pick", "m3"),
-        "m3",
-        "b",
-        (Skipped("m1", f"m1: {not_b}"), Skipped("@mid", f"mid -> m1: {not_b}")),
-    )
-    assert to_a.presets["p"] == Resolution("m2", ("m2",), "m2", "a")
-    assert to_b.presets["q"] == Resolution("top", ("top", "mid", "m1"), "m1", None, (), not_b)
+    chain = (("top", 0, ()), ("mid", 0, ()))
+    assert summary(to_a.aliases["top"]) == ("top", chain, "m1", "a", None)
+    assert summary(to_b.aliases["top"]) == ("top", chain, "m1", None, f"top -> mid -> m1: {not_b}")
+    skipped = ((0, "m1", f"m1: {not_b}"), (1, "@mid", f"mid -> m1: {not_b}"))
+    assert summary(to_b.aliases["pick"]) == ("pick", (("pick", 2, skipped),), "m3", "b", None)
+    assert summary(to_a.presets["p"]) == ("m2", (), "m2", "a", None)
+    assert summary(to_b.presets["q"]) == ("top", chain, "m1", None, f"top -> mid -> m1: {not_b}")
+    placement = to_b.presets["q"].placement
+    assert placement is not None and placement.route is not None
+    assert placement.route.pattern.text == "*"
 
 
 def test_what_the_resolver_records_for_references_that_are_reported_broken() -> None:
@@ -132,59 +142,76 @@ def test_what_the_resolver_records_for_references_that_are_reported_broken() -> 
     )
     resolved, problems = analyse(sources_from_texts(files))
     assert resolved is not None and len(problems) == 3
-    presets = resolved.profiles["to_a"].presets
-    assert presets["p"] == Resolution("nope", ("nope",), None, None, reason="unresolvable alias")
-    assert presets["q"] == Resolution(
-        "nothing", ("nothing",), None, None, reason="not a declared model or alias"
+    presets = answers(resolved, "to_a").presets
+    assert summary(presets["p"]) == ("nope", (), None, None, "nope: unresolvable alias")
+    assert summary(presets["q"]) == (
+        "nothing",
+        (),
+        None,
+        None,
+        "nothing: not a declared model or alias",
     )
-    assert resolved.profiles["to_a"].aliases["x"] == Resolution(
-        "x", ("x", "y", "x"), None, None, reason="unresolvable alias"
+    hops = (("x", 0, ()), ("y", 0, ()))
+    assert summary(answers(resolved, "to_a").aliases["x"]) == (
+        "x",
+        hops,
+        None,
+        None,
+        "x -> y: unresolvable alias",
     )
 
 
 def test_a_fresh_resolver_follows_a_chain_from_any_handle() -> None:
-    deck = build('[aliases]\ntop = "mid"\nmid = "m1"\n').resolved.config.deck
-    routing = {"m1": Routing("m1", "a", RuleKind.DEFAULT)}
-    assert _Resolver(deck, routing).handle("top") == Resolution(
-        "top", ("top", "mid", "m1"), "m1", "a"
+    deck = llm_deck(build('[aliases]\ntop = "mid"\nmid = "m1"\n'))
+    placement = Placement(m("m1"), "a", RuleKind.DEFAULT)
+    found = _Resolver(deck, {m("m1"): placement}).ref(Ref.parse("top", Span(Location("x"))))
+    assert found == Resolution(
+        "top",
+        (Hop("top", RefKind.ALIAS, 0), Hop("mid", RefKind.ALIAS, 0)),
+        m("m1"),
+        placement,
     )
 
 
 def test_an_alias_with_no_targets_resolves_to_nothing() -> None:
     config = build("").resolved.config
-    empty = Alias("empty", (), True, Location("deck/base_deck.toml", 1, 1))
-    deck = Deck({"empty": empty}, {}, {}, {})
+    empty = Alias("empty", (), True, Span(Location("deck/base_deck.toml", 1, 1)))
+    deck = Deck(ModelType.LLM, aliases={"empty": empty})
     resolved, _ = resolve(replace(config, decks={ModelType.LLM: deck}))
-    assert resolved.profiles["to_a"].aliases["empty"] == Resolution(
-        "empty", ("empty",), None, None, (), "no entry of its fallback list is available ()"
+    assert summary(answers(resolved, "to_a").aliases["empty"]) == (
+        "empty",
+        (),
+        None,
+        None,
+        "empty: an empty fallback list",
     )
 
 
 @pytest.mark.parametrize(
     ("base", "overrides", "expected"),
     [
-        ("", None, SelectedChoice("for_text", None, None, None, Namespace.ANY, None)),
+        ("", None, SelectedChoice("for_text", None, None, None, ChoiceTarget.HANDLE, None)),
         (
             "",
             '[llm_choice_overrides]\nfor_text = "disabled"\n',
-            SelectedChoice("for_text", None, "disabled", None, Namespace.ANY, None),
+            SelectedChoice("for_text", None, "disabled", None, ChoiceTarget.HANDLE, None),
         ),
         (
             '[llm_presets]\np = { llm_handle = "m1" }\n[llm_choice_defaults]\nfor_text = "p"\n',
             '[llm_choice_overrides]\nfor_text = "disabled"\n',
-            SelectedChoice("for_text", "p", "disabled", "p", Namespace.PRESET, "p"),
+            SelectedChoice("for_text", "p", "disabled", "p", ChoiceTarget.PRESET, "p"),
         ),
         (
             '[llm_presets]\np = { llm_handle = "m1" }\n',
             '[llm_choice_overrides]\nfor_text = "m2"\n',
-            SelectedChoice("for_text", None, "m2", "m2", Namespace.ANY, "m2"),
+            SelectedChoice("for_text", None, "m2", "m2", ChoiceTarget.HANDLE, "m2"),
         ),
     ],
 )
 def test_selected_choice_records(
     base: str, overrides: str | None, expected: SelectedChoice
 ) -> None:
-    assert build(base, overrides).resolved.choices["for_text"] == expected
+    assert build(base, overrides).resolved.choices[ModelType.LLM]["for_text"] == expected
 
 
 # --- routing -----------------------------------------------------------------------------------
@@ -217,17 +244,19 @@ def test_a_shadowed_exact_route_is_not_checked() -> None:
 
 def test_routing_records_when_nothing_serves() -> None:
     routing = route('fallback_order = ["b", "a"]\n', {"a": ["x"], "b": ["y"], "c": ["z"]}, ("c",))
-    assert routing["x"] == Routing("x", "a", RuleKind.SEARCH)
-    assert routing["z"] == Routing(
-        "z",
-        None,
-        None,
-        reason="backend b, first in fallback_order of profile p, does not serve z, nor does any "
-        "other enabled backend",
+    x = routing["x"]
+    assert (x.backend, x.rule, x.reason) == ("a", RuleKind.SEARCH, None)
+    assert x.start is not None and (x.start.backend, x.start.rule) == ("b", RuleKind.FALLBACK)
+    assert x.found is not None and (x.found.backend, x.found.in_fallback_order) == ("a", True)
+    z = routing["z"]
+    assert (z.backend, z.rule, z.found) == (None, None, None)
+    assert z.reason == (
+        "backend b, first in fallback_order of profile p, does not serve z, nor does any "
+        "other enabled backend"
     )
     nowhere = route('description = "none"\n', {"a": ["m"]})
-    assert nowhere["m"] == Routing(
-        "m",
+    assert nowhere["m"] == Placement(
+        m("m"),
         None,
         None,
         reason="profile p has no route for m and no enabled default or fallback_order backend",

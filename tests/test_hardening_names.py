@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from compiler.emit.write import write_outputs
 from compiler.pipeline import compile_dir
-from compiler.write import write_outputs
 from fuzz.configs import toml_document
 from tests.conftest import ROOT, import_generated
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from compiler import envrefs
 from compiler.cli import cli
+from compiler.runtime import envvars as envrefs
 from tests.conftest import EXAMPLE, import_generated
 
 CANARY = "c4n4ry-7f3a9c"

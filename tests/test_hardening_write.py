@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler import write
-from compiler.freshness import MANIFEST
-from compiler.render import LOCKFILE
-from compiler.write import write_outputs
+from compiler.emit import write
+from compiler.emit.freshness import MANIFEST
+from compiler.emit.render import LOCKFILE
+from compiler.emit.write import write_outputs
 from tests.conftest import ROOT, compile_texts
 
 BACKENDS = "[a]\n"
@@ -162,7 +162,8 @@ def test_a_compile_killed_by_the_clock_leaves_complete_outputs(tmp_path: Path) -
     (tmp_path / "old.json").write_text(json.dumps(OLD))
     (tmp_path / "new.json").write_text(json.dumps(NEW))
     loop = (
-        "import json, sys; from pathlib import Path; from compiler.write import write_outputs\n"
+        "import json, sys; from pathlib import Path\n"
+        "from compiler.emit.write import write_outputs\n"
         "texts = [json.loads(Path(p).read_text()) for p in sys.argv[2:]]\n"
         "i = 0\n"
         "while True:\n"
@@ -197,7 +198,8 @@ def test_concurrent_compiles_never_mix_and_readers_see_whole_snapshots(tmp_path:
     for name, files in (("old", OLD), ("new", NEW)):
         (tmp_path / f"{name}.json").write_text(json.dumps(files))
     loop = (
-        "import json, sys; from pathlib import Path; from compiler.write import write_outputs\n"
+        "import json, sys; from pathlib import Path\n"
+        "from compiler.emit.write import write_outputs\n"
         "texts = [json.loads(Path(p).read_text()) for p in sys.argv[2:]]\n"
         "for i in range(12):\n"
         "    write_outputs(Path(sys.argv[1]), texts[i % 2])\n"

@@ -13,9 +13,9 @@ import pytest
 
 from bench import toml_loader
 from bench.gen_config import SHAPES, Shape, generate, render_files
+from compiler.emit.views import HANDLES_PER_SECTION, SPECS_PER_SECTION
+from compiler.emit.write import write_outputs
 from compiler.pipeline import compile_dir
-from compiler.views import HANDLES_PER_SECTION, SPECS_PER_SECTION
-from compiler.write import write_outputs
 from tests.conftest import import_generated
 from tests.test_runtime import check_against_lock
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.errors import CompileFailed, ConfigSyntaxError, ModelDeckNotFoundError
-from compiler.load import load_sources, parse_source
+from compiler.core.errors import CompileFailed, ConfigSyntaxError, ModelDeckNotFoundError
+from compiler.sources.load import load_sources, parse_source
 from tests.conftest import EXAMPLE
 
 

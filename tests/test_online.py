@@ -11,16 +11,17 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
 from compiler.cli import cli
-from compiler.errors import Severity
-from compiler.online import expand, plan, probe_backends
+from compiler.core.errors import Severity
 from compiler.pipeline import compile_dir
+from compiler.review.online import plan, probe_backends
+from compiler.runtime.envvars import expand
+from compiler.semantics.decisions import Resolved
 from tests.conftest import EXAMPLE, ROOT, compile_texts
 
 CANARY = "sk-canary-7f3e9a1c5d"  # a key value that must never show in a finding
@@ -47,15 +48,15 @@ default = "gateway"
 }
 
 
-def gateway_lock(**changes: str) -> dict[str, Any]:
-    return compile_texts({**GATEWAY, **changes}).lock
+def gateway_lock(**changes: str) -> Resolved:
+    return compile_texts({**GATEWAY, **changes}).resolved
 
 
 ENV = {"GATEWAY_BASE": "https://gw.example.test/v1", "GATEWAY_KEY": CANARY}
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def probe(lock: dict[str, Any], handler: Handler, env: dict[str, str] = ENV) -> list[str]:
+def probe(lock: Resolved, handler: Handler, env: dict[str, str] = ENV) -> list[str]:
     findings = probe_backends(lock, env, transport=httpx.MockTransport(handler))
     texts = [str(f) for f in findings]
     assert not any(CANARY in t for t in texts)
@@ -90,13 +91,13 @@ def test_unset_credentials_are_named_and_nothing_is_called() -> None:
 
 
 def test_the_example_knows_each_providers_listing() -> None:
-    lock = compile_dir(EXAMPLE).lock
+    build = compile_dir(EXAMPLE)
     env = {
         name: f"{CANARY}-{name}"
-        for backend in lock["backends"].values()
+        for backend in build.lock["backends"].values()
         for name in backend["env_vars"]
     } | {"AZURE_API_BASE": "https://res.openai.azure.com", "MISTRAL_API_BASE": ""}
-    probes, findings = plan(lock, env)
+    probes, findings = plan(build.resolved, env)
     requests = {p.backend: (p.api.value, p.url, dict(p.headers), dict(p.params)) for p in probes}
     assert requests == {
         "openai": (
@@ -158,8 +159,8 @@ def test_listed_and_missing_models() -> None:
     assert probe(gateway_lock(), handler) == [
         "backends.toml:1:1: gateway: note: backend `gateway` (gw.example.test) is reachable: it "
         "lists 3 model(s), including 1 of the 2 routed there",
-        "backends/gateway.toml:4:1: gpt-5: warning: backend `gateway` (gw.example.test) does not "
-        "list model_id `gpt-5` (model gpt-5, routed there by profile main)\n"
+        "backends/gateway.toml:4:1: models.gpt-5: warning: backend `gateway` (gw.example.test) "
+        "does not list model_id `gpt-5` (model gpt-5, routed there by profile main)\n"
         "  hint: fix the model_id, or make the model available on gateway; it lists `gpt-4o` or "
         "`gpt-4.1`",
     ]
@@ -263,7 +264,7 @@ def test_anthropic_listing_is_followed_page_by_page() -> None:
         return httpx.Response(200, json=pages[request.url.params.get("after_id")])
 
     findings = probe_backends(
-        compile_texts(files).lock,
+        compile_texts(files).resolved,
         {"ANTHROPIC_API_KEY": CANARY},
         transport=httpx.MockTransport(handler),
     )
@@ -281,7 +282,7 @@ def test_google_names_lose_their_models_prefix() -> None:
     }
     body = {"models": [{"name": "models/gemini-2.5-pro"}, {"name": "models/gemini-2.5-flash"}]}
     findings = probe_backends(
-        compile_texts(files).lock,
+        compile_texts(files).resolved,
         {"GOOGLE_API_KEY": CANARY},
         transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body)),
     )
@@ -475,7 +476,7 @@ def test_probes_a_real_litellm_proxy(litellm_proxy: str, gateway_dir: Path) -> N
         "CLOSED_BASE": f"http://127.0.0.1:{closed_port}/v1",
     }
     findings = probe_backends(
-        compile_dir(gateway_dir).lock, env, timeout=10.0, transport=LoopbackOnly()
+        compile_dir(gateway_dir).resolved, env, timeout=10.0, transport=LoopbackOnly()
     )
     texts = {f.key_path[0]: str(f) for f in findings}
     at = f"(127.0.0.1:{port})"
@@ -484,7 +485,7 @@ def test_probes_a_real_litellm_proxy(litellm_proxy: str, gateway_dir: Path) -> N
         "model(s), including 2 of the 3 routed there"
     )
     assert texts["gpt-5"] == (
-        f"backends/gateway.toml:7:1: gpt-5: warning: backend `gateway` {at} does not list "
+        f"backends/gateway.toml:7:1: models.gpt-5: warning: backend `gateway` {at} does not list "
         "model_id `gpt-5` (model gpt-5, routed there by profiles anonymous, down, main, wrong)\n"
         "  hint: fix the model_id, or make the model available on gateway; it lists `gpt-4o`"
     )

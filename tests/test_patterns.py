@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.patterns import Pattern, PatternKind, RouteIndex, parse_pattern
+from compiler.core.patterns import Pattern, PatternKind, RouteIndex, parse_pattern
 
 
 @pytest.mark.parametrize(

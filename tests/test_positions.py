@@ -1,5 +1,5 @@
-"""Tests for compiler.positions: exact positions on small documents, and a property test that the
-paths found are exactly the paths tomli produces."""
+"""Tests for compiler.sources.positions: exact positions on small documents, and a property test
+that the paths found are exactly the paths tomli produces."""
 
 import datetime
 import random
@@ -12,7 +12,7 @@ import tomli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.positions import key_positions
+from compiler.sources.positions import key_positions
 
 PIPELEX_DIR = Path(__file__).resolve().parent.parent / ".pipelex"
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.errors import CompileFailed, Severity
-from compiler.model import Namespace
+from compiler.core.errors import CompileFailed, Severity
+from compiler.core.ir import Deck, ModelType
 from compiler.pipeline import Build
+from compiler.semantics.decisions import ChoiceTarget, DeckResolution, Resolved
 from tests.conftest import compile_texts
 
 BACKENDS = "[a]\n[b]\n"
@@ -31,6 +32,14 @@ def build(base: str, overrides: str | None = None) -> Build:
     return compile_texts(files)
 
 
+def answers(result: Resolved, profile: str) -> DeckResolution:
+    return result.profiles[profile].decks[ModelType.LLM]
+
+
+def llm_deck(b: Build) -> Deck:
+    return b.resolved.config.decks[ModelType.LLM]
+
+
 def errors_of(base: str, overrides: str | None = None) -> list[str]:
     with pytest.raises(CompileFailed) as info:
         build(base, overrides)
@@ -39,25 +48,29 @@ def errors_of(base: str, overrides: str | None = None) -> list[str]:
 
 def test_alias_chain_follows_to_the_model() -> None:
     result = build('[aliases]\ntop = "mid"\nmid = "m1"\n').resolved
-    top = result.profiles["to_a"].aliases["top"]
-    assert (top.path, top.model, top.backend) == (("top", "mid", "m1"), "m1", "a")
-    assert result.profiles["to_b"].aliases["top"].backend is None
+    top = answers(result, "to_a").aliases["top"]
+    assert top.model is not None
+    assert (top.path, top.model.name, top.backend) == (("top", "mid", "m1"), "m1", "a")
+    assert [(h.name, h.chosen) for h in top.hops] == [("top", 0), ("mid", 0)]
+    assert answers(result, "to_b").aliases["top"].backend is None
 
 
 def test_fallback_list_picks_first_routable_entry_per_profile() -> None:
     result = build('[aliases]\npick = ["m1", "m3", "m2"]\n').resolved
-    under_a = result.profiles["to_a"].aliases["pick"]
-    under_b = result.profiles["to_b"].aliases["pick"]
-    assert under_a.model == "m1" and not under_a.skipped
-    assert under_b.model == "m3"
-    assert [s.handle for s in under_b.skipped] == ["m1"]
+    under_a = answers(result, "to_a").aliases["pick"]
+    under_b = answers(result, "to_b").aliases["pick"]
+    assert under_a.model is not None and under_b.model is not None
+    assert under_a.model.name == "m1" and not under_a.skipped
+    assert under_b.model.name == "m3"
+    assert [(s.index, s.ref) for s in under_b.skipped] == [(0, "m1")]
+    assert under_b.hops[0].chosen == 1
     assert under_b.skipped[0].reason == (
         "m1: route `*` of profile to_b sends it to backend b, which does not serve m1"
     )
 
 
 def test_unavailable_handle_is_recorded_not_fatal() -> None:
-    alias = build('[aliases]\nonly_a = "m1"\n').resolved.profiles["to_b"].aliases["only_a"]
+    alias = answers(build('[aliases]\nonly_a = "m1"\n').resolved, "to_b").aliases["only_a"]
     assert alias.backend is None
     assert alias.path == ("only_a", "m1")
 
@@ -80,19 +93,23 @@ def test_dangling_reference_suggests_close_names() -> None:
 
 
 def test_preset_override_merges_field_by_field() -> None:
-    deck = build(
-        '[llm_presets]\nfast = { llm_handle = "m1", temperature = 0.2, max_tokens = 500 }\n',
-        "[llm_presets.fast]\ntemperature = 0.7\n",
-    ).resolved.config.deck
+    deck = llm_deck(
+        build(
+            '[llm_presets]\nfast = { llm_handle = "m1", temperature = 0.2, max_tokens = 500 }\n',
+            "[llm_presets.fast]\ntemperature = 0.7\n",
+        )
+    )
     fast = deck.presets["fast"]
     assert dict(fast.values) == {"llm_handle": "m1", "temperature": 0.7, "max_tokens": 500}
-    assert str(fast.locations["temperature"]) == "deck/overrides.toml:2:1"
-    assert str(fast.locations["llm_handle"]) == "deck/base_deck.toml:2:10"
+    assert str(fast.field_spans["temperature"]) == "deck/overrides.toml:2:1"
+    assert str(fast.field_spans["llm_handle"]) == "deck/base_deck.toml:2:10"
+    assert fast.field_spans["temperature"].key_path == ("llm_presets", "fast", "temperature")
 
 
 def test_alias_override_replaces_the_whole_list() -> None:
-    deck = build('[aliases]\nx = ["m1", "m2"]\n', '[aliases]\nx = ["m3"]\n').resolved.config.deck
-    assert deck.aliases["x"].targets == ("m3",)
+    deck = llm_deck(build('[aliases]\nx = ["m1", "m2"]\n', '[aliases]\nx = ["m3"]\n'))
+    assert [t.text for t in deck.aliases["x"].targets] == ["m3"]
+    assert [str(s) for s in deck.aliases["x"].replaced] == ["deck/base_deck.toml:2:1"]
 
 
 def test_preset_max_tokens_above_model_limit_is_an_error() -> None:
@@ -116,14 +133,16 @@ def test_choices_override_and_disabled() -> None:
         '[llm_choice_defaults]\nfor_text = "p1"\nfor_object = "p1"\n',
         '[llm_choice_overrides]\nfor_text = "p2"\nfor_object = "disabled"\n',
     ).resolved
-    assert result.choices["for_text"].target == "p2"
-    assert result.choices["for_object"].target == "p1"
-    assert result.choices["for_object"].override == "disabled"
+    choices = result.choices[ModelType.LLM]
+    assert choices["for_text"].target == "p2"
+    assert choices["for_object"].target == "p1"
+    assert choices["for_object"].override == "disabled"
 
 
 def test_choice_naming_a_handle_when_no_preset_has_that_name() -> None:
-    choice = build('[llm_choice_defaults]\nfor_text = "m1"\n').resolved.choices["for_text"]
-    assert (choice.namespace, choice.target) == (Namespace.ANY, "m1")
+    result = build('[llm_choice_defaults]\nfor_text = "m1"\n').resolved
+    choice = result.choices[ModelType.LLM]["for_text"]
+    assert (choice.target_kind, choice.target) == (ChoiceTarget.HANDLE, "m1")
 
 
 def test_alias_and_preset_may_share_a_name_and_explicit_forms_select() -> None:
@@ -132,9 +151,10 @@ def test_alias_and_preset_may_share_a_name_and_explicit_forms_select() -> None:
         'other = { llm_handle = "alias:both" }\n'
         '[llm_choice_defaults]\nfor_text = "$both"\nfor_object = "@both"\n'
     ).resolved
-    assert result.profiles["to_a"].presets["both"].model == "m1"
-    assert result.choices["for_text"].namespace is Namespace.PRESET
-    assert result.choices["for_object"].namespace is Namespace.ANY
+    both = answers(result, "to_a").presets["both"]
+    assert both.model is not None and both.model.name == "m1"
+    assert result.choices[ModelType.LLM]["for_text"].target_kind is ChoiceTarget.PRESET
+    assert result.choices[ModelType.LLM]["for_object"].target_kind is ChoiceTarget.HANDLE
 
 
 def test_preset_pointing_at_a_preset_is_an_error() -> None:

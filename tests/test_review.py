@@ -19,10 +19,10 @@ import yaml
 from click.testing import CliRunner
 
 from compiler.cli import cli
-from compiler.editor_schema import DRAFT_07, SOURCE_SCHEMAS, UnsupportedKeyword, draft07
-from compiler.load import load_sources
-from compiler.lockfile import build_lock, dumps
+from compiler.emit.editor_schema import DRAFT_07, SOURCE_SCHEMAS, UnsupportedKeyword, draft07
+from compiler.emit.lockfile import build_lock, dumps
 from compiler.pipeline import analyse
+from compiler.sources.load import load_sources
 from tests.conftest import EXAMPLE, ROOT, sources_from_texts
 
 BIN = Path(sys.executable).parent

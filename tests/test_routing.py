@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.errors import CompileFailed
-from compiler.model import Routing, RuleKind
+from compiler.core.errors import CompileFailed
+from compiler.core.ir import ModelKey, ModelType
+from compiler.semantics.decisions import Placement, RuleKind
 from tests.conftest import compile_texts
 
 
@@ -24,12 +25,13 @@ def configure(
 
 def route(
     profile: str, serves: dict[str, list[str]], disabled: tuple[str, ...] = ()
-) -> dict[str, Routing]:
+) -> dict[str, Placement]:
     build = compile_texts(configure(profile, serves, disabled))
-    return dict(build.resolved.profiles["p"].routing)
+    placements = build.resolved.profiles["p"].placements
+    return {key.name: p for key, p in placements.items() if key.model_type is ModelType.LLM}
 
 
-def where(routing: Routing) -> tuple[str | None, RuleKind | None]:
+def where(routing: Placement) -> tuple[str | None, RuleKind | None]:
     return routing.backend, routing.rule
 
 
@@ -137,3 +139,26 @@ def test_route_to_undeclared_backend_is_an_error_with_suggestion() -> None:
         "routing_profiles.toml:5:1: profiles.p.routes.m: backend `alpah` is not declared in "
         "backends.toml\n  hint: did you mean `alpha`?"
     )
+
+
+def test_placements_record_how_they_were_decided() -> None:
+    serves = {"a": ["x"], "b": ["y"], "c": ["y", "z"], "off": ["z"]}
+    build = compile_texts(
+        configure(
+            'default = "a"\nfallback_order = ["c"]\n[profiles.p.routes]\n"z*" = "off"\n',
+            serves,
+            disabled=("off",),
+        )
+    )
+    resolution = build.resolved.profiles["p"]
+    assert resolution.plan.search_order == ("c", "a", "b")
+    assert resolution.plan.start is not None
+    assert (resolution.plan.start.backend, resolution.plan.start.rule) == ("a", RuleKind.DEFAULT)
+    z = resolution.placements[ModelKey(ModelType.LLM, "z")]
+    assert [r.pattern.text for r in z.passed] == ["z*"]  # its backend is disabled
+    assert z.found is not None and (z.found.backend, z.found.in_fallback_order) == ("c", True)
+    assert str(z.found.span) == "routing_profiles.toml:4:19"
+    y = resolution.placements[ModelKey(ModelType.LLM, "y")]
+    assert (y.backend, y.rule, y.passed) == ("c", RuleKind.SEARCH, ())
+    x = resolution.placements[ModelKey(ModelType.LLM, "x")]
+    assert (x.rule, x.start, x.found) == (RuleKind.DEFAULT, resolution.plan.start, None)

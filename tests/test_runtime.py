@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compiler.emit.write import write_outputs
 from compiler.pipeline import compile_dir
-from compiler.write import write_outputs
 from tests.conftest import GENERATED, ROOT, case_dirs, import_generated
 
 VALID_CASES = [c for c in case_dirs() if (c / "expected" / "deck.lock.json").is_file()]

@@ -1,8 +1,9 @@
-"""Build the typed :class:`~compiler.model.Config` from schema-valid sources.
+"""Build the typed :class:`~compiler.core.ir.Config` from schema-valid sources.
 
-This is the one place where raw TOML tables are indexed.  It also reports what one file cannot
-know alone: routes to undeclared backends, an unknown active profile, deck entries merged across
-files, provider options that look misspelt.
+This is the one place where raw TOML tables are indexed: every entity leaves it with its identity
+(model type and name) and its span (file, line, column, key path).  It also reports what one file
+cannot know alone: routes to undeclared backends, an unknown active profile, deck entries merged
+across files, provider options that look misspelt.
 """
 
 from __future__ import annotations
@@ -10,58 +11,73 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compiler import envrefs
-from compiler.errors import (
+from compiler.core.errors import (
     DeckError,
     KeyPath,
     Location,
     ModelsManagerError,
     SchemaError,
     Severity,
+    Span,
 )
-from compiler.load import SourceFile, SourceSet
-from compiler.model import (
-    CHOICE_KINDS,
+from compiler.core.ir import (
     CREDENTIAL_KEYS,
+    DISABLED,
     KNOWN_BACKEND_KEYS,
     Alias,
     Backend,
+    BackendRef,
     Choice,
     Config,
     Deck,
+    Dialect,
+    ModelKey,
     ModelSpec,
     ModelType,
     Preset,
     Profile,
+    Ref,
     Route,
 )
-from compiler.naming import did_you_mean, edit_distance
-from compiler.patterns import parse_pattern
+from compiler.core.naming import did_you_mean, edit_distance
+from compiler.core.patterns import parse_pattern
+from compiler.runtime import envvars
+from compiler.sources.load import SourceFile, SourceSet
 
 _NOT_MODELS = ("models", "defaults")
+# The seed layout's deck tables: the LLM deck (SPEC §2).
+ALIASES, PRESETS = "aliases", "llm_presets"
+CHOICE_DEFAULTS, CHOICE_OVERRIDES = "llm_choice_defaults", "llm_choice_overrides"
+LLM_CHOICE_KINDS = ("for_text", "for_object")
+PRESET_TARGET = "llm_handle"
 
 
 def build_config(sources: SourceSet) -> tuple[Config, list[DeckError]]:
     """The typed configuration and every cross-file problem found while building it."""
     problems: list[DeckError] = list(sources.warnings)
     backends = _backends(sources.backends, problems)
-    models = {
-        name: _models(name, file, problems)
-        for name, file in sources.models.items()
-        if name in backends
-    }
-    profiles, active, active_location = _profiles(sources.routing, backends, problems)
-    deck = _deck(sources.decks, problems)
+    models: dict[ModelKey, dict[str, ModelSpec]] = {}
+    for name, file in sources.models.items():
+        if name in backends:
+            for spec in _models(name, file, problems):
+                models.setdefault(spec.key, {})[name] = spec
+    profiles, active, active_span = _profiles(sources.routing, backends, problems)
+    deck = _llm_deck(sources.decks, problems)
     config = Config(
+        dialect=Dialect.PIPELEX_0_10,
         backends=backends,
-        models=models,
+        models={key: _in_order(models[key], backends) for key in sorted(models)},
         profiles=profiles,
         active=active,
-        active_location=active_location,
+        active_span=active_span,
         decks={ModelType.LLM: deck},
         sources=sources.hashes(),
     )
     return config, problems
+
+
+def _in_order(specs: Mapping[str, ModelSpec], backends: Mapping[str, Backend]) -> dict[str, Any]:
+    return dict(sorted(specs.items(), key=lambda item: backends[item[0]].order))
 
 
 def _backends(file: SourceFile, problems: list[DeckError]) -> dict[str, Backend]:
@@ -69,14 +85,11 @@ def _backends(file: SourceFile, problems: list[DeckError]) -> dict[str, Backend]
     for order, (name, table) in enumerate(file.data.items()):
         credentials = {k: str(table[k]) for k in CREDENTIAL_KEYS if k in table}
         for key, value in credentials.items():
-            broken = envrefs.malformed(value)
+            broken = envvars.malformed(value)
             if broken:
                 problems.append(
                     SchemaError(
-                        broken,
-                        location=file.locate((name, key)),
-                        key_path=(name, key),
-                        hint="write ${VAR} or ${VAR:-default}",
+                        broken, span=file.span((name, key)), hint="write ${VAR} or ${VAR:-default}"
                     )
                 )
         options = {
@@ -88,8 +101,7 @@ def _backends(file: SourceFile, problems: list[DeckError]) -> dict[str, Backend]
                 problems.append(
                     ModelsManagerError(
                         f"provider option `{key}` looks like a misspelling of `{near[0]}`",
-                        location=file.locate((name, key)),
-                        key_path=(name, key),
+                        span=file.span((name, key)),
                         hint=f"rename it to `{near[0]}`, or ignore this if `{key}` is intended",
                         severity=Severity.WARNING,
                     )
@@ -101,7 +113,8 @@ def _backends(file: SourceFile, problems: list[DeckError]) -> dict[str, Backend]
             credentials=credentials,
             options=options,
             order=order,
-            location=file.locate((name,)),
+            span=file.span((name,)),
+            field_spans={key: file.span((name, key)) for key in table},
         )
     return backends
 
@@ -115,8 +128,7 @@ def _model_defaults(file: SourceFile, problems: list[DeckError]) -> dict[str, An
                 problems.append(
                     SchemaError(
                         f"default for `{field}` given twice",
-                        location=file.locate((key,)),
-                        key_path=(key,),
+                        span=file.span((key,)),
                         hint=f"keep either `{key}` or `defaults.{field}`",
                     )
                 )
@@ -124,7 +136,9 @@ def _model_defaults(file: SourceFile, problems: list[DeckError]) -> dict[str, An
     return defaults
 
 
-def _models(backend: str, file: SourceFile, problems: list[DeckError]) -> dict[str, ModelSpec]:
+def _models(backend: str, file: SourceFile, problems: list[DeckError]) -> list[ModelSpec]:
+    """The models of one ``backends/<backend>.toml``, in both forms (``[models.<name>]`` and
+    top-level ``[<name>]`` tables), each with the file's defaults applied."""
     defaults = _model_defaults(file, problems)
     tables: dict[str, tuple[KeyPath, Mapping[str, Any]]] = {}
     for key, value in file.data.items():
@@ -136,21 +150,21 @@ def _models(backend: str, file: SourceFile, problems: list[DeckError]) -> dict[s
             problems.append(
                 ModelsManagerError(
                     f"model `{key}` is declared twice in this file",
-                    location=file.locate(path),
-                    key_path=path,
+                    span=file.span(path),
                     related=[file.locate(tables[key][0])],
                 )
             )
             continue
         tables[key] = (path, value)
-    specs: dict[str, ModelSpec] = {}
+    specs: list[ModelSpec] = []
     for name, (path, table) in tables.items():
         merged = {**defaults, **table}
         fields = {k: v for k, v in merged.items() if not k.startswith("x-")}
         fields.setdefault("model_id", name)
         fields.setdefault("model_type", ModelType.LLM.value)
         extensions = {k: v for k, v in merged.items() if k.startswith("x-")}
-        specs[name] = ModelSpec(name, backend, fields, extensions, file.locate(path))
+        identity = ModelKey(ModelType(fields["model_type"]), name)
+        specs.append(ModelSpec(identity, backend, fields, extensions, file.span(path)))
     return specs
 
 
@@ -167,8 +181,7 @@ def _backend_ref(
     problems.append(
         ModelsManagerError(
             f"backend `{name}` is not declared in backends.toml",
-            location=file.locate(path),
-            key_path=path,
+            span=file.span(path),
             hint=did_you_mean(name, backends)
             or f"declared backends: {', '.join(backends) or 'none'}; or declare [{name}] in "
             "backends.toml",
@@ -179,7 +192,7 @@ def _backend_ref(
 
 def _profiles(
     file: SourceFile, backends: Mapping[str, Backend], problems: list[DeckError]
-) -> tuple[dict[str, Profile], str, Location]:
+) -> tuple[dict[str, Profile], str, Span]:
     profiles: dict[str, Profile] = {}
     for name, table in file.data.get("profiles", {}).items():
         base: KeyPath = ("profiles", name)
@@ -188,32 +201,28 @@ def _profiles(
             for pattern, backend in table.get(section, {}).items():
                 path = (*base, section, pattern)
                 if _backend_ref(file, path, backend, backends, problems):
-                    routes.append(
-                        Route(parse_pattern(pattern), backend, optional, file.locate(path))
-                    )
-        default = table.get("default")
-        if default is not None and not _backend_ref(
-            file, (*base, "default"), default, backends, problems
+                    routes.append(Route(parse_pattern(pattern), backend, optional, file.span(path)))
+        default = None
+        name_of_default = table.get("default")
+        if name_of_default is not None and _backend_ref(
+            file, (*base, "default"), name_of_default, backends, problems
         ):
-            default = None
-        fallback = []
-        fallback_locations = []
-        for i, backend in enumerate(table.get("fallback_order", [])):
-            if _backend_ref(file, (*base, "fallback_order", i), backend, backends, problems):
-                fallback.append(backend)
-                fallback_locations.append(file.locate((*base, "fallback_order", i)))
+            default = BackendRef(name_of_default, file.span((*base, "default")))
+        fallback = [
+            BackendRef(backend, file.span((*base, "fallback_order", i)))
+            for i, backend in enumerate(table.get("fallback_order", []))
+            if _backend_ref(file, (*base, "fallback_order", i), backend, backends, problems)
+        ]
         profiles[name] = Profile(
             name=name,
             description=table.get("description"),
             default=default,
             routes=tuple(routes),
             fallback_order=tuple(fallback),
-            location=file.locate(base),
-            default_location=file.locate((*base, "default")) if default else None,
-            fallback_locations=tuple(fallback_locations),
+            span=file.span(base),
         )
     active = file.data.get("active")
-    location = file.locate(("active",))
+    span = file.span(("active",))
     if active is None:
         if len(profiles) == 1:
             active = next(iter(profiles))
@@ -230,60 +239,78 @@ def _profiles(
         problems.append(
             ModelsManagerError(
                 f"active profile `{active}` is not declared",
-                location=location,
-                key_path=("active",),
+                span=span,
                 hint=did_you_mean(active, profiles) or f"declare [profiles.{active}]",
             )
         )
-    return profiles, str(active or ""), location
+    return profiles, str(active or ""), span
 
 
-def _deck(files: tuple[SourceFile, ...], problems: list[DeckError]) -> Deck:
+def _llm_deck(files: tuple[SourceFile, ...], problems: list[DeckError]) -> Deck:
+    """The seed layout's deck (SPEC §2): aliases (a list is a fallback chain), LLM presets and
+    choices, later files overriding earlier ones (presets field by field)."""
     aliases: dict[str, Alias] = {}
     values: dict[str, dict[str, Any]] = {}
-    field_locations: dict[str, dict[str, Location]] = {}
-    first_location: dict[str, Location] = {}
-    choices: dict[str, dict[str, Choice]] = {"llm_choice_defaults": {}, "llm_choice_overrides": {}}
+    field_spans: dict[str, dict[str, Span]] = {}
+    first_span: dict[str, Span] = {}
+    choices: dict[str, dict[str, Choice]] = {CHOICE_DEFAULTS: {}, CHOICE_OVERRIDES: {}}
     for file in files:
-        for name, target in file.data.get("aliases", {}).items():
-            path: KeyPath = ("aliases", name)
+        for name, target in file.data.get(ALIASES, {}).items():
+            span = file.span((ALIASES, name))
             earlier = aliases.get(name)
-            targets = tuple(target) if isinstance(target, list) else (target,)
+            is_list = isinstance(target, list)
+            texts = target if is_list else [target]
             aliases[name] = Alias(
                 name,
-                targets,
-                isinstance(target, list),
-                file.locate(path),
-                replaced=(*earlier.replaced, earlier.location) if earlier else (),
+                tuple(
+                    Ref.parse(
+                        text, Span(span.location, (*span.key_path, i) if is_list else span.key_path)
+                    )
+                    for i, text in enumerate(texts)
+                ),
+                is_list,
+                span,
+                replaced=(*earlier.replaced, earlier.span) if earlier else (),
             )
-        for name, table in file.data.get("llm_presets", {}).items():
-            first_location.setdefault(name, file.locate(("llm_presets", name)))
+        for name, table in file.data.get(PRESETS, {}).items():
+            first_span.setdefault(name, file.span((PRESETS, name)))
             values.setdefault(name, {}).update(table)
-            field_locations.setdefault(name, {})  # an empty preset table has no fields
+            spans = field_spans.setdefault(name, {})  # an empty preset table has no fields
             for key in table:
-                field_locations.setdefault(name, {})[key] = file.locate(("llm_presets", name, key))
+                spans[key] = file.span((PRESETS, name, key))
         for section, table in choices.items():
-            for kind in CHOICE_KINDS:
+            for kind in LLM_CHOICE_KINDS:
                 if kind in file.data.get(section, {}):
                     value = file.data[section][kind]
-                    table[kind] = Choice(kind, value, file.locate((section, kind)))
+                    span = file.span((section, kind))
+                    disabled = section == CHOICE_OVERRIDES and value == DISABLED
+                    ref = None if disabled else Ref.parse(value, span)
+                    table[kind] = Choice(kind, value, ref, span)
     presets: dict[str, Preset] = {}
     for name, merged in values.items():
-        preset = Preset(name, merged, field_locations[name], first_location[name])
-        if preset.llm_handle is None:
+        target = merged.get(PRESET_TARGET)
+        if not isinstance(target, str):
             problems.append(
                 SchemaError(
-                    f"preset `{name}` has no llm_handle",
-                    location=preset.location,
-                    key_path=("llm_presets", name),
-                    hint='add llm_handle = "<model or alias>"',
+                    f"preset `{name}` has no {PRESET_TARGET}",
+                    span=first_span[name],
+                    hint=f'add {PRESET_TARGET} = "<model or alias>"',
                 )
             )
             continue
-        presets[name] = preset
+        spans = field_spans[name]
+        presets[name] = Preset(
+            name,
+            Ref.parse(target, spans[PRESET_TARGET]),
+            merged,
+            spans,
+            first_span[name],
+        )
     return Deck(
+        model_type=ModelType.LLM,
         aliases=aliases,
         presets=presets,
-        choice_defaults=choices["llm_choice_defaults"],
-        choice_overrides=choices["llm_choice_overrides"],
+        choice_defaults=choices[CHOICE_DEFAULTS],
+        choice_overrides=choices[CHOICE_OVERRIDES],
+        choice_kinds=LLM_CHOICE_KINDS,
     )

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import Any
 
-from compiler.diff import Change, FieldChange, Kind
-from compiler.naming import format_key
+from compiler.core.naming import format_key
+from compiler.review.diff import Change, FieldChange, Kind
 
 Json = Any
 
@@ -120,7 +120,7 @@ def line(change: Change) -> str:
 
 
 def render_text(changes: Sequence[Change], old_label: str, new_label: str) -> str:
-    """Grouped, stable text for a reviewer; ``changes`` as :func:`compiler.diff.diff_locks`
+    """Grouped, stable text for a reviewer; ``changes`` as :func:`compiler.review.diff.diff_locks`
     sorts them."""
     if not changes:
         return f"{old_label} -> {new_label}: no semantic changes\n"

@@ -1,4 +1,5 @@
-"""Presentation of an :class:`~compiler.explain.Explanation`: text for people, JSON for machines."""
+"""Presentation of an :class:`~compiler.review.explain.Explanation`: text for people, JSON for
+machines."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from compiler.errors import Location
-from compiler.explain import (
+from compiler.core.errors import Location
+from compiler.core.ir import JSONValue
+from compiler.review.explain import (
     AliasStep,
     BackendStep,
     Explanation,
@@ -19,7 +21,7 @@ from compiler.explain import (
     SpecStep,
     Step,
 )
-from compiler.model import JSONValue, RuleKind
+from compiler.semantics.decisions import RuleKind
 
 
 def _place(location: Location | None, prefix: str) -> str:

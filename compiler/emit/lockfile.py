@@ -13,23 +13,20 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from compiler import __version__, canonical, envrefs
-from compiler.errors import Location
-from compiler.model import (
-    Backend,
-    Config,
-    ModelSpec,
-    Preset,
-    Profile,
+from compiler import __version__
+from compiler.core import canonical
+from compiler.core.errors import Span
+from compiler.core.ir import Backend, Config, ModelSpec, ModelType, Preset, Profile
+from compiler.core.resources import load_schema
+from compiler.runtime import envvars
+from compiler.semantics.decisions import (
+    Placement,
     ProfileResolution,
     Resolution,
     Resolved,
-    Routing,
     SelectedChoice,
 )
-from compiler.resolve import reason
-from compiler.resources import load_schema
-from compiler.validate import surely_valid
+from compiler.sources.validate import surely_valid
 
 SCHEMA_VERSION = 1
 LOCK_SCHEMA = "deck.lock"
@@ -45,24 +42,27 @@ Lock = dict[str, Any]
 
 def build_lock(resolved: Resolved) -> Lock:
     config = resolved.config
+    deck = config.decks[ModelType.LLM]
+    by_backend: dict[str, dict[str, ModelSpec]] = {name: {} for name in config.backends}
+    for specs in config.models.values():
+        for backend, spec in specs.items():
+            by_backend[backend][spec.name] = spec
     return {
         "_generated": HEADER,
         "active_profile": config.active,
         "backends": {name: _backend(b) for name, b in config.backends.items()},
-        "choices": {kind: _choice(c) for kind, c in resolved.choices.items()},
+        "choices": {kind: _choice(c) for kind, c in resolved.choices[ModelType.LLM].items()},
         "deck": {
-            "aliases": {
-                name: list(a.targets) if a.is_list else a.targets[0]
-                for name, a in config.deck.aliases.items()
-            },
-            "presets": {name: _preset(p) for name, p in config.deck.presets.items()},
+            "aliases": {name: a.written() for name, a in deck.aliases.items()},
+            "presets": {name: _preset(p) for name, p in deck.presets.items()},
         },
         "models": {
-            backend: {name: _spec(spec) for name, spec in specs.items()}
-            for backend, specs in config.models.items()
+            backend: {name: _spec(spec) for name, spec in sorted(specs.items())}
+            for backend, specs in by_backend.items()
+            if specs
         },
         "profiles": {name: _profile(p) for name, p in resolved.profiles.items()},
-        "provenance": _provenance(config),
+        "provenance": _provenance(config, by_backend),
         "sources": dict(config.sources),
     }
 
@@ -109,7 +109,7 @@ def _backend(backend: Backend) -> dict[str, Any]:
                 var
                 for text in [*refs.values(), *backend.options.values()]
                 if isinstance(text, str)
-                for var in envrefs.variables(text)
+                for var in envvars.variables(text)
             }
         ),
         "name": backend.name,
@@ -134,81 +134,88 @@ def _choice(choice: SelectedChoice) -> dict[str, Any]:
         "default": choice.default,
         "override": choice.override,
         "selected": choice.selected,
-        "kind": "preset" if choice.namespace.value == "preset" else "handle",
+        "kind": choice.target_kind.value,
         "target": choice.target,
     }
 
 
-def _routing(routing: Routing) -> dict[str, Any]:
-    if routing.backend is None:
-        return {"backend": None, "unavailable": routing.reason}
-    entry: dict[str, Any] = {"backend": routing.backend, "rule": routing.rule.value}  # type: ignore[union-attr]
-    if routing.route is not None:
-        entry["pattern"] = routing.route.pattern.text
+def _routing(placement: Placement) -> dict[str, Any]:
+    if placement.backend is None or placement.rule is None:
+        return {"backend": None, "unavailable": placement.reason}
+    entry: dict[str, Any] = {"backend": placement.backend, "rule": placement.rule.value}
+    if placement.route is not None:
+        entry["pattern"] = placement.route.pattern.text
     return entry
 
 
 def _resolution(resolution: Resolution) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "backend": resolution.backend,
-        "model": resolution.model,
+        "model": resolution.model.name if resolution.model else None,
         "path": list(resolution.path),
     }
     if resolution.skipped:
-        entry["skipped"] = [{"handle": s.handle, "reason": s.reason} for s in resolution.skipped]
+        entry["skipped"] = [{"handle": s.ref, "reason": s.reason} for s in resolution.skipped]
     if not resolution.available:
-        entry["unavailable"] = reason(resolution)
+        entry["unavailable"] = resolution.reason
     return entry
 
 
 def _profile(resolution: ProfileResolution) -> dict[str, Any]:
     profile = resolution.profile
+    deck = resolution.decks[ModelType.LLM]
     return {
-        "aliases": {name: _resolution(r) for name, r in resolution.aliases.items()},
-        "default": profile.default,
+        "aliases": {name: _resolution(r) for name, r in deck.aliases.items()},
+        "default": profile.default.backend if profile.default else None,
         "description": profile.description,
-        "fallback_order": list(profile.fallback_order),
-        "presets": {name: _resolution(r) for name, r in resolution.presets.items()},
+        "fallback_order": [b.backend for b in profile.fallback_order],
+        "presets": {name: _resolution(r) for name, r in deck.presets.items()},
         "routes": [
             {"backend": r.backend, "optional": r.optional, "pattern": r.pattern.text}
             for r in profile.routes
         ],
-        "routing": {name: _routing(r) for name, r in resolution.routing.items()},
+        "routing": {
+            key.name: _routing(p)
+            for key, p in resolution.placements.items()
+            if key.model_type is ModelType.LLM
+        },
     }
 
 
-def _where(location: Location) -> str:
-    return str(location)
+def _where(span: Span) -> str:
+    return str(span.location)
 
 
 def _profile_provenance(profile: Profile) -> dict[str, Any]:
     return {
-        "default": _where(profile.default_location) if profile.default_location else None,
-        "fallback_order": [_where(loc) for loc in profile.fallback_locations],
-        "profile": _where(profile.location),
-        "routes": [_where(r.location) for r in profile.routes],
+        "default": _where(profile.default.span) if profile.default else None,
+        "fallback_order": [_where(b.span) for b in profile.fallback_order],
+        "profile": _where(profile.span),
+        "routes": [_where(r.span) for r in profile.routes],
     }
 
 
-def _provenance(config: Config) -> dict[str, Any]:
-    deck = config.deck
+def _provenance(
+    config: Config, by_backend: Mapping[str, Mapping[str, ModelSpec]]
+) -> dict[str, Any]:
+    deck = config.decks[ModelType.LLM]
 
     def table(items: Mapping[str, Any]) -> dict[str, str]:
-        return {name: _where(item.location) for name, item in items.items()}
+        return {name: _where(item.span) for name, item in items.items()}
 
     return {
-        "active_profile": _where(config.active_location),
+        "active_profile": _where(config.active_span),
         "aliases": table(deck.aliases),
         "backends": table(config.backends),
         "choices": {
             "llm_choice_defaults": table(deck.choice_defaults),
             "llm_choice_overrides": table(deck.choice_overrides),
         },
-        "models": {backend: table(specs) for backend, specs in config.models.items()},
+        "models": {b: table(specs) for b, specs in by_backend.items() if specs},
         "presets": {
             name: {
-                "preset": _where(p.location),
-                **{k: _where(v) for k, v in p.locations.items()},
+                "preset": _where(p.span),
+                **{k: _where(v) for k, v in p.field_spans.items()},
             }
             for name, p in deck.presets.items()
         },

@@ -15,10 +15,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from compiler.errors import CompileFailed, DeckError, Location
-from compiler.lockfile import LOCK_SCHEMA, SCHEMA_VERSION, Lock
-from compiler.render import LOCKFILE
-from compiler.resources import load_schema
+from compiler.core.errors import CompileFailed, DeckError, Location
+from compiler.core.resources import load_schema
+from compiler.emit.lockfile import LOCK_SCHEMA, SCHEMA_VERSION, Lock
+from compiler.emit.render import LOCKFILE
 
 
 class LockfileError(DeckError):

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from compiler.naming import format_key_path
+from compiler.core.naming import format_key_path
 
 KeyPath = tuple[str | int, ...]
 
@@ -30,6 +30,23 @@ class Location:
         return self.file
 
 
+@dataclass(frozen=True)
+class Span:
+    """Where an entity of the sources is written: its position and its key path in that file.
+
+    Every IR entity carries one, so no later stage spells a TOML table name or re-reads a file."""
+
+    location: Location
+    key_path: KeyPath = ()
+
+    @property
+    def file(self) -> str:
+        return self.location.file
+
+    def __str__(self) -> str:
+        return str(self.location)
+
+
 class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -43,18 +60,24 @@ class DeckError(Exception):
         self,
         message: str,
         *,
-        location: Location,
+        span: Span | None = None,
+        location: Location | None = None,
         key_path: KeyPath = (),
         hint: str | None = None,
-        related: Sequence[Location] = (),
+        related: Sequence[Location | Span] = (),
         severity: Severity = Severity.ERROR,
     ) -> None:
+        """Located by ``span`` (its position and key path), or by ``location`` and ``key_path``."""
         super().__init__(message)
+        if span is not None:
+            location, key_path = span.location, key_path or span.key_path
+        if location is None:
+            raise TypeError("a diagnostic needs a span or a location")
         self.message = message
         self.location = location
         self.key_path = key_path
         self.hint = hint
-        self.related = tuple(related)
+        self.related = tuple(r.location if isinstance(r, Span) else r for r in related)
         self.severity = severity
 
     @property

@@ -38,7 +38,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from compiler.freshness import MANIFEST
+from compiler.emit.freshness import MANIFEST
 
 LOCK_NAME = ".deckc.lock"  # the lock file of earlier deckc versions; dropped on the next compile
 _STAGING, _BACKUP = "deckc-new-", "deckc-old-"

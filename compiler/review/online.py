@@ -1,8 +1,9 @@
 """``deckc validate --online``: ask every enabled backend which models it lists.
 
-Planning is pure: from the lockfile and an environment, each enabled backend becomes a
-:class:`Probe` (the models-listing URL, headers and the routed ``model_id``\\s to look for), or a
-finding saying why it is not probed (credential variables unset, no endpoint, no listing API).
+Planning is pure: from the resolved configuration and an environment, each enabled backend
+becomes a :class:`Probe` (the models-listing URL, headers and the ``model_id``\\s the recorded
+placements send there), or a finding saying why it is not probed (credential variables unset, no
+endpoint, no listing API).  ``${VAR}``\\s are expanded by the runtime's own expander.
 The network part is one bounded GET per backend (a few pages at most), all backends at once,
 with timeouts and no retries; it never reads proxy settings from the process environment.
 
@@ -22,13 +23,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from compiler import envrefs
-from compiler.errors import DeckError, Location, Severity
-from compiler.naming import close_matches
+from compiler.core.errors import DeckError, Severity, Span
+from compiler.core.ir import Backend
+from compiler.core.naming import close_matches
+from compiler.runtime.envvars import expand
+from compiler.semantics.decisions import Resolved
 
 MAX_PAGES = 10  # a listing longer than this many pages is taken as it is
 _NOT_SECRET = frozenset({"endpoint", "api_version"})
-_LOCATION = re.compile(r"^(?P<file>.*):(?P<line>\d+):(?P<column>\d+)$")
 
 
 class BackendProbeError(DeckError):
@@ -77,7 +79,7 @@ class RoutedModel:
     name: str
     model_id: str
     profiles: tuple[str, ...]
-    location: Location
+    span: Span
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class Probe:
     headers: tuple[tuple[str, str], ...]
     params: tuple[tuple[str, str], ...]
     secrets: frozenset[str]
-    location: Location
+    span: Span
     routed: tuple[RoutedModel, ...]
     keyed: bool = True  # whether the request carries a key
 
@@ -116,63 +118,31 @@ class Answer:
 # --- planning (pure) --------------------------------------------------------------------------
 
 
-def parse_location(text: str | None) -> Location:
-    """``"backends.toml:8:1"`` (as the lockfile's provenance writes it) -> a Location."""
-    if not text:
-        return Location("backends.toml")
-    match = _LOCATION.match(text)
-    if match is None:
-        return Location(text)
-    return Location(match["file"], int(match["line"]), int(match["column"]))
-
-
-def expand(text: str, environ: Mapping[str, str]) -> tuple[str, list[str]]:
-    """``text`` with its ``${VAR}``/``${VAR:-default}``s read from ``environ``, and the unset names.
-
-    As the generated runtime does it: an unset variable takes its default, and so does an empty
-    one that has a default; an unset one without a default is missing.
-    """
-    missing: list[str] = []
-
-    def value(match: re.Match[str]) -> str:
-        var, default = match.group(1), match.group(2)
-        found = environ.get(var)
-        if found is None or (default is not None and found == ""):
-            if default is None:
-                missing.append(var)
-                return ""
-            return default
-        return found
-
-    return envrefs.REFERENCE.sub(value, text), missing
-
-
-def routed_models(lock: Mapping[str, Any], backend: str) -> tuple[RoutedModel, ...]:
-    """The models some profile sends to ``backend``, with the profiles that do."""
+def routed_models(resolved: Resolved, backend: str) -> tuple[RoutedModel, ...]:
+    """The models the recorded placements send to ``backend``, with the profiles that do."""
     profiles_of: dict[str, list[str]] = {}
-    for profile, resolution in sorted(lock.get("profiles", {}).items()):
-        for model, routing in resolution.get("routing", {}).items():
-            if routing.get("backend") == backend:
-                profiles_of.setdefault(model, []).append(profile)
-    specs = lock.get("models", {}).get(backend, {})
-    where = lock.get("provenance", {}).get("models", {}).get(backend, {})
+    for profile, resolution in sorted(resolved.profiles.items()):
+        for key, placement in resolution.placements.items():
+            if placement.backend == backend:
+                profiles_of.setdefault(key.name, []).append(profile)
+    specs = {
+        key.name: specs[backend]
+        for key, specs in resolved.config.models.items()
+        if backend in specs
+    }
     return tuple(
         RoutedModel(
             name=model,
-            model_id=str(specs.get(model, {}).get("model_id", model)),
-            profiles=tuple(profiles),
-            location=parse_location(where.get(model)),
+            model_id=specs[model].model_id,
+            profiles=tuple(dict.fromkeys(profiles)),
+            span=specs[model].span,
         )
         for model, profiles in sorted(profiles_of.items())
     )
 
 
-def _finding(
-    backend: str, location: Location, message: str, hint: str | None, severity: Severity
-) -> DeckError:
-    return BackendProbeError(
-        message, location=location, key_path=(backend,), hint=hint, severity=severity
-    )
+def _finding(span: Span, message: str, hint: str | None, severity: Severity) -> DeckError:
+    return BackendProbeError(message, span=span, hint=hint, severity=severity)
 
 
 def _request(
@@ -201,18 +171,14 @@ def _request(
             return f"{root}/openai/deployments", headers, {"api-version": AZURE_LISTING_VERSION}
 
 
-def plan(
-    lock: Mapping[str, Any], environ: Mapping[str, str]
-) -> tuple[list[Probe], list[DeckError]]:
+def plan(resolved: Resolved, environ: Mapping[str, str]) -> tuple[list[Probe], list[DeckError]]:
     """What to probe, and a finding for every enabled backend that is not probed (and why)."""
     probes: list[Probe] = []
     findings: list[DeckError] = []
-    where = lock.get("provenance", {}).get("backends", {})
-    backends = sorted(lock.get("backends", {}).items(), key=lambda item: item[1].get("order", 0))
-    for name, backend in backends:
-        if not backend.get("enabled", True):
+    for backend in sorted(resolved.config.backends.values(), key=lambda b: b.order):
+        if not backend.enabled:
             continue
-        planned = _plan_backend(lock, name, backend, parse_location(where.get(name)), environ)
+        planned = _plan_backend(resolved, backend, environ)
         if isinstance(planned, Probe):
             probes.append(planned)
         else:
@@ -221,21 +187,17 @@ def plan(
 
 
 def _plan_backend(
-    lock: Mapping[str, Any],
-    name: str,
-    backend: Mapping[str, Any],
-    location: Location,
-    environ: Mapping[str, str],
+    resolved: Resolved, backend: Backend, environ: Mapping[str, str]
 ) -> Probe | DeckError:
-    refs: Mapping[str, str] = backend.get("credential_refs", {})
+    name = backend.name
+    refs = backend.credentials
     provider = PROVIDERS.get(name, Provider(Api.OPENAI, None))
     if name in UNPROBED and "endpoint" not in refs:
         return _finding(
-            name, location, f"backend `{name}` not probed: {UNPROBED[name]}", None, Severity.INFO
+            backend.span, f"backend `{name}` not probed: {UNPROBED[name]}", None, Severity.INFO
         )
     no_endpoint = _finding(
-        name,
-        location,
+        backend.span,
         f"backend `{name}` not probed: it has no endpoint and deckc knows no models-listing URL "
         "for it",
         f'add `endpoint = "${{...}}"` to [{name}] to have it checked',
@@ -251,8 +213,7 @@ def _plan_backend(
     if missing:
         names = ", ".join(sorted(missing))
         return _finding(
-            name,
-            location,
+            backend.span,
             f"backend `{name}` not probed: environment variable(s) {names} not set",
             f"export {names} before `deckc validate --online`",
             Severity.INFO,  # validate's offline check already warns about unset variables
@@ -268,8 +229,7 @@ def _plan_backend(
         parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return _finding(
-            name,
-            location,
+            backend.span,
             f"backend `{name}` not probed: its endpoint is not an http(s) URL",
             f"set the endpoint of [{name}] to the API's base URL, e.g. https://host/v1",
             Severity.WARNING,
@@ -285,8 +245,8 @@ def _plan_backend(
         headers=tuple(sorted(headers.items())),
         params=tuple(sorted(params.items())),
         secrets=frozenset(secrets),
-        location=location,
-        routed=routed_models(lock, name),
+        span=backend.span,
+        routed=routed_models(resolved, name),
         keyed=bool(credentials.get("api_key")),
     )
 
@@ -400,7 +360,7 @@ def report(probe: Probe, answer: Answer, timeout: float) -> Iterator[DeckError]:
     who = f"backend `{probe.backend}` ({probe.host})"
     if answer.outcome is not Outcome.LISTED:
         what, fix = _problem(probe, answer, timeout)
-        yield _finding(probe.backend, probe.location, f"{who} {what}", fix, Severity.WARNING)
+        yield _finding(probe.span, f"{who} {what}", fix, Severity.WARNING)
         return
     missing = [m for m in probe.routed if m.model_id not in answer.listed]
     routed = (
@@ -409,8 +369,7 @@ def report(probe: Probe, answer: Answer, timeout: float) -> Iterator[DeckError]:
         else "no profile routes a model there"
     )
     yield _finding(
-        probe.backend,
-        probe.location,
+        probe.span,
         f"{who} is reachable: it lists {len(answer.listed)} model(s), {routed}",
         None,
         Severity.INFO,
@@ -423,15 +382,14 @@ def report(probe: Probe, answer: Answer, timeout: float) -> Iterator[DeckError]:
         yield ModelNotListedError(
             f"{who} does not list model_id `{model.model_id}` (model {model.name}, routed there "
             f"by profile{'s' if len(model.profiles) > 1 else ''} {', '.join(model.profiles)})",
-            location=model.location,
-            key_path=(model.name,),
+            span=model.span,
             hint=hint,
             severity=Severity.WARNING,
         )
 
 
 def probe_backends(
-    lock: Mapping[str, Any],
+    resolved: Resolved,
     environ: Mapping[str, str],
     *,
     timeout: float = 5.0,
@@ -439,7 +397,7 @@ def probe_backends(
 ) -> list[DeckError]:
     """Probe every enabled backend's models listing at once; a finding for each backend and for
     each routed ``model_id`` a reachable backend does not list.  ``transport`` is for tests."""
-    probes, findings = plan(lock, environ)
+    probes, findings = plan(resolved, environ)
     if not probes:
         return findings
     with (

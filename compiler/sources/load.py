@@ -16,7 +16,7 @@ from typing import Any
 
 import tomli
 
-from compiler.errors import (
+from compiler.core.errors import (
     CompileFailed,
     ConfigSyntaxError,
     DeckError,
@@ -25,9 +25,10 @@ from compiler.errors import (
     ModelDeckNotFoundError,
     ModelsManagerError,
     Severity,
+    Span,
 )
-from compiler.naming import BACKEND_NAME
-from compiler.positions import excess_position, key_positions, line_column
+from compiler.core.naming import BACKEND_NAME
+from compiler.sources.positions import excess_position, key_positions, line_column
 
 BACKENDS_FILE = "backends.toml"
 ROUTING_FILE = "routing_profiles.toml"
@@ -53,6 +54,10 @@ class SourceFile:
             if pos is not None:
                 return Location(self.path, *pos)
         return Location(self.path, 1, 1)  # the file exists: point at its start
+
+    def span(self, key_path: KeyPath) -> Span:
+        """Where ``key_path`` is written (see :meth:`locate`), with the key path itself."""
+        return Span(self.locate(key_path), key_path)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """The checks ``deckc validate`` adds to a compile: what compiles but cannot be what was meant.
 
-Pure functions over the resolved deck (and, for key positions, the loaded sources) returning
-located :class:`~compiler.errors.DeckError` findings: routing rules that can never fire (shadowed
-by an earlier wildcard, or matching no declared model), models no profile can serve, handles
-unavailable in the active profile (errors with ``strict``), ``${VAR}``s of enabled backends unset
-in a given environment (names only, never values), and the drift of a generated directory.
+Pure functions over the resolved deck returning located :class:`~compiler.core.errors.DeckError`
+findings: routing rules that can never fire (shadowed by an earlier wildcard, or matching no
+declared model), models no profile can serve, handles unavailable in the active profile (errors
+with ``strict``), ``${VAR}``s of enabled backends unset in a given environment (names only, never
+values), and the drift of a generated directory.  Availability is read from the recorded
+placements and resolutions, never decided again.
 """
 
 from __future__ import annotations
@@ -13,23 +14,19 @@ import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from compiler import envrefs
-from compiler.errors import (
+from compiler.core.errors import (
     DeckError,
-    KeyPath,
     LLMHandleNotFoundError,
     Location,
     ModelsManagerError,
     Severity,
-    errors_only,
 )
-from compiler.freshness import Freshness
-from compiler.load import SourceSet
-from compiler.model import Config, Profile, Resolved, Route
-from compiler.naming import format_key_path
-from compiler.patterns import Pattern, PatternKind
-from compiler.pipeline import analyse
-from compiler.resolve import reason
+from compiler.core.ir import Config, Profile, Route
+from compiler.core.naming import format_key_path
+from compiler.core.patterns import Pattern, PatternKind
+from compiler.emit.freshness import Freshness
+from compiler.runtime import envvars
+from compiler.semantics.decisions import Resolved
 
 
 class GeneratedDriftError(DeckError):
@@ -38,7 +35,6 @@ class GeneratedDriftError(DeckError):
 
 def diagnose(
     resolved: Resolved,
-    sources: SourceSet,
     environ: Mapping[str, str],
     *,
     strict: bool = False,
@@ -52,9 +48,9 @@ def diagnose(
     config = resolved.config
     findings = [*shadowed_routes(config), *dead_routes(config)]
     if availability:
-        findings += unservable_models(resolved, sources, strict=strict)
-        findings += unavailable_handles(resolved, sources, strict=strict)
-    findings += unset_variables(config, sources, environ)
+        findings += unservable_models(resolved, strict=strict)
+        findings += unavailable_handles(resolved, strict=strict)
+    findings += unset_variables(config, environ)
     return findings
 
 
@@ -75,14 +71,6 @@ def covers(earlier: Pattern, later: Pattern) -> bool:
         case PatternKind.CONTAINS:
             return later.kind is not PatternKind.ANY and earlier.core in later.core
     return False
-
-
-def _section(route: Route) -> str:
-    return "optional_routes" if route.optional else "routes"
-
-
-def _route_path(profile: Profile, route: Route) -> KeyPath:
-    return ("profiles", profile.name, _section(route), route.pattern.text)
 
 
 def _shadowing(config: Config, profile: Profile) -> Iterator[tuple[Route, Route]]:
@@ -139,9 +127,8 @@ def shadowed_routes(config: Config) -> list[DeckError]:
                     f"route `{route.pattern.text}` never applies: the earlier route "
                     f"`{earlier.pattern.text}` (to {earlier.backend}) matches every model it "
                     "matches",
-                    location=route.location,
-                    key_path=_route_path(profile, route),
-                    related=[earlier.location],
+                    span=route.span,
+                    related=[earlier.span],
                     hint=f"move `{route.pattern.text}` above `{earlier.pattern.text}`, or "
                     "remove it",
                     severity=Severity.WARNING,
@@ -192,7 +179,7 @@ _WHAT_MATCHES = {
 
 def dead_routes(config: Config) -> list[DeckError]:
     """Wildcard rules matching no declared model (shadowed rules are reported as such)."""
-    names = _ModelNames(config.model_names())
+    names = _ModelNames(sorted({key.name for key in config.models}))
     findings: list[DeckError] = []
     for profile in config.profiles.values():
         shadowed = {id(route) for route, _ in _shadowing(config, profile)}
@@ -205,8 +192,7 @@ def dead_routes(config: Config) -> list[DeckError]:
             findings.append(
                 ModelsManagerError(
                     f"route `{pattern.text}` matches no declared model",
-                    location=route.location,
-                    key_path=_route_path(profile, route),
+                    span=route.span,
                     hint=f"{detail}: fix the pattern, declare the model in "
                     f"backends/{route.backend}.toml, or remove the route",
                     severity=Severity.WARNING,
@@ -218,60 +204,39 @@ def dead_routes(config: Config) -> list[DeckError]:
 # --- availability -----------------------------------------------------------------------------
 
 
-def _model_path(sources: SourceSet, backend: str, model: str) -> KeyPath:
-    file = sources.models.get(backend)
-    if file is not None and model in file.data.get("models", {}):
-        return ("models", model)
-    return (model,)
-
-
-def _declarations(resolved: Resolved, model: str) -> list[tuple[str, Location]]:
-    """(backend, location) of every declaration of ``model``, in backends.toml order."""
-    return [
-        (backend, specs[model].location)
-        for backend, specs in resolved.config.models.items()
-        if model in specs
-    ]
-
-
 def _severity(strict: bool) -> Severity:
     return Severity.ERROR if strict else Severity.WARNING
 
 
-def unservable_models(
-    resolved: Resolved, sources: SourceSet, *, strict: bool = False
-) -> list[DeckError]:
+def unservable_models(resolved: Resolved, *, strict: bool = False) -> list[DeckError]:
     """Declared models that no routing profile sends to a backend serving them."""
     config = resolved.config
     profiles = list(resolved.profiles.values())
     findings: list[DeckError] = []
     if not profiles:
         return findings
-    for model in config.model_names():
-        routings = [p.routing[model] for p in profiles]
-        if any(r.backend is not None for r in routings):
+    for key in config.models:
+        placements = [p.placements[key] for p in profiles]
+        if any(p.backend is not None for p in placements):
             continue
-        declared = _declarations(resolved, model)
-        servers = [b for b, _ in declared if config.backends[b].enabled]
+        declared = config.declarations(key)
+        backends = ", ".join(spec.backend for spec in declared)
+        servers = [spec.backend for spec in declared if config.backends[spec.backend].enabled]
         if not servers:
             hint = (
-                f"it is declared only by disabled backend(s) {', '.join(b for b, _ in declared)}: "
-                "enable one, or remove the model"
+                f"it is declared only by disabled backend(s) {backends}: enable one, or remove "
+                "the model"
             )
         else:
-            first = profiles[0]
             hint = (
-                f"in profile {first.profile.name}: {routings[0].reason}; add a route "
-                f'`"{model}" = "{servers[0]}"` to a profile'
+                f"in profile {profiles[0].profile.name}: {placements[0].reason}; add a route "
+                f'`"{key.name}" = "{servers[0]}"` to a profile'
             )
-        backend, location = declared[0]
         findings.append(
             ModelsManagerError(
-                f"no profile can serve model `{model}` (declared by "
-                f"{', '.join(b for b, _ in declared)})",
-                location=location,
-                key_path=_model_path(sources, backend, model),
-                related=[loc for _, loc in declared[1:]],
+                f"no profile can serve model `{key}` (declared by {backends})",
+                span=declared[0].span,
+                related=[spec.span for spec in declared[1:]],
                 hint=hint,
                 severity=_severity(strict),
             )
@@ -279,9 +244,7 @@ def unservable_models(
     return findings
 
 
-def unavailable_handles(
-    resolved: Resolved, sources: SourceSet, *, strict: bool = False
-) -> list[DeckError]:
+def unavailable_handles(resolved: Resolved, *, strict: bool = False) -> list[DeckError]:
     """Aliases, presets and models that the active profile cannot serve (errors with ``strict``).
 
     Models that no profile serves at all are left to :func:`unservable_models`.
@@ -293,45 +256,43 @@ def unavailable_handles(
     name = config.active
     findings: list[DeckError] = []
     fix = f"route the model to a backend that serves it in profile {name}, or point the"
-    for alias_name, resolution in active.aliases.items():
-        if resolution.available:
-            continue
-        alias = config.deck.aliases[alias_name]
-        findings.append(
-            LLMHandleNotFoundError(
-                f"alias `{alias_name}` is unavailable in the active profile {name}: "
-                f"{reason(resolution)}",
-                location=alias.location,
-                key_path=("aliases", alias_name),
-                hint=f"{fix} alias at a handle that profile {name} serves",
-                severity=_severity(strict),
+    for model_type, answers in active.decks.items():
+        deck = config.decks[model_type]
+        for alias_name, resolution in answers.aliases.items():
+            if resolution.available:
+                continue
+            findings.append(
+                LLMHandleNotFoundError(
+                    f"alias `{alias_name}` is unavailable in the active profile {name}: "
+                    f"{resolution.reason}",
+                    span=deck.aliases[alias_name].span,
+                    hint=f"{fix} alias at a handle that profile {name} serves",
+                    severity=_severity(strict),
+                )
             )
-        )
-    for preset_name, resolution in active.presets.items():
-        if resolution.available:
-            continue
-        preset = config.deck.presets[preset_name]
-        findings.append(
-            LLMHandleNotFoundError(
-                f"preset `{preset_name}` is unavailable in the active profile {name}: "
-                f"{reason(resolution)}",
-                location=preset.locations.get("llm_handle", preset.location),
-                key_path=("llm_presets", preset_name, "llm_handle"),
-                hint=f"{fix} preset's llm_handle at a handle that profile {name} serves",
-                severity=_severity(strict),
+        for preset_name, resolution in answers.presets.items():
+            if resolution.available:
+                continue
+            findings.append(
+                LLMHandleNotFoundError(
+                    f"preset `{preset_name}` is unavailable in the active profile {name}: "
+                    f"{resolution.reason}",
+                    span=deck.presets[preset_name].target.span,
+                    hint=f"{fix} preset's llm_handle at a handle that profile {name} serves",
+                    severity=_severity(strict),
+                )
             )
-        )
     everywhere = list(resolved.profiles.values())
-    for model, routing in active.routing.items():
-        if routing.backend is not None or all(p.routing[model].backend is None for p in everywhere):
+    for key, placement in active.placements.items():
+        if placement.backend is not None or all(
+            p.placements[key].backend is None for p in everywhere
+        ):
             continue
-        backend, location = _declarations(resolved, model)[0]
         findings.append(
             LLMHandleNotFoundError(
-                f"model `{model}` is unavailable in the active profile {name}: {routing.reason}",
-                location=location,
-                key_path=_model_path(sources, backend, model),
-                hint=f"add a route for {model} to profile {name}, or switch profiles "
+                f"model `{key}` is unavailable in the active profile {name}: {placement.reason}",
+                span=config.declarations(key)[0].span,
+                hint=f"add a route for {key.name} to profile {name}, or switch profiles "
                 "where it is needed",
                 severity=_severity(strict),
             )
@@ -342,9 +303,7 @@ def unavailable_handles(
 # --- environment --------------------------------------------------------------------------------
 
 
-def unset_variables(
-    config: Config, sources: SourceSet, environ: Mapping[str, str]
-) -> list[DeckError]:
+def unset_variables(config: Config, environ: Mapping[str, str]) -> list[DeckError]:
     """``${VAR}``s (without a default) of enabled backends that ``environ`` does not set.
 
     Names only: no value of ``environ`` is ever part of a finding.
@@ -358,8 +317,7 @@ def unset_variables(
         for key, text in texts.items():
             if not isinstance(text, str):
                 continue
-            for match in envrefs.REFERENCE.finditer(text):
-                var, default = match.group(1), match.group(2)
+            for var, default in envvars.references(text):
                 if default is not None or var in environ or var in seen:
                     continue
                 seen.add(var)
@@ -367,8 +325,7 @@ def unset_variables(
                     ModelsManagerError(
                         f"backend `{backend.name}` needs environment variable {var} (for "
                         f"{key}), which is not set",
-                        location=sources.backends.locate((backend.name, key)),
-                        key_path=(backend.name, key),
+                        span=backend.field_spans[key],
                         hint=f"export {var} where deck runs, write ${{{var}:-<default>}}, or "
                         f"set `enabled = false` for {backend.name}",
                         severity=Severity.WARNING,
@@ -431,19 +388,3 @@ def as_record(finding: DeckError) -> dict[str, Any]:
         "hint": finding.hint,
         "related": [str(loc) for loc in finding.related],
     }
-
-
-# --- the whole of ``validate`` for loaded sources ---------------------------------------------
-
-
-def check_sources(
-    sources: SourceSet, environ: Mapping[str, str], *, strict: bool = False
-) -> tuple[Resolved | None, list[DeckError]]:
-    """Compile ``sources`` in memory and run every check: the resolved deck (None when it could
-    not be built) and every finding, compile errors and warnings included."""
-    resolved, diagnostics = analyse(sources)
-    if resolved is None:
-        return None, diagnostics
-    clean = not errors_only(diagnostics)
-    diagnostics += diagnose(resolved, sources, environ, strict=strict, availability=clean)
-    return resolved, diagnostics

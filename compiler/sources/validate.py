@@ -18,10 +18,10 @@ from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from compiler.errors import DeckError, KeyPath, SchemaError
-from compiler.load import SourceFile, SourceSet
-from compiler.naming import did_you_mean
-from compiler.resources import load_schema
+from compiler.core.errors import DeckError, KeyPath, SchemaError
+from compiler.core.naming import did_you_mean
+from compiler.core.resources import load_schema
+from compiler.sources.load import SourceFile, SourceSet
 
 if TYPE_CHECKING:
     import jsonschema

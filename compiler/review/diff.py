@@ -1,10 +1,10 @@
 """Semantic diff of two lockfiles: what a reviewer reads instead of raw JSON (SPEC §5 ``diff``).
 
-:func:`diff_locks` compares two lockfiles (as :mod:`compiler.lock_source` reads them) into typed
-:class:`Change` records, sorted into reviewer sections — first what the sources changed
+:func:`diff_locks` compares two lockfiles (as :mod:`compiler.review.lock_source` reads them) into
+typed :class:`Change` records, sorted into reviewer sections — first what the sources changed
 (backends, models, costs, aliases, presets, choices, profiles and their routes), then what that
 does (where models are routed, what handles resolve to, what became unavailable).  Rendering is
-in :mod:`compiler.diff_render`.
+in :mod:`compiler.review.diff_render`.
 
 Source hashes, provenance and the header are not compared: moving lines or editing comments is
 not a change a reviewer needs to read.
@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from compiler.lockfile import Lock
-from compiler.naming import format_key_path
+from compiler.core.naming import format_key_path
+from compiler.emit.lockfile import Lock
 
 Json = Any
 NOT_COMPARED = ("_generated", "provenance", "sources")

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from compiler import __version__
-from compiler.resources import load_schema
-from compiler.validate import BACKENDS, DECK, MODELS, ROUTING
+from compiler.core.resources import load_schema
+from compiler.sources.validate import BACKENDS, DECK, MODELS, ROUTING
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 SOURCE_SCHEMAS = (BACKENDS, MODELS, ROUTING, DECK)  # the schemas of the four source file kinds

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from compiler import __version__
-from compiler.resources import schema_dir, templates_dir
+from compiler.core.resources import schema_dir, templates_dir
 
 MANIFEST = "deck.manifest.json"
 SOURCE_GLOBS = ("backends.toml", "routing_profiles.toml", "backends/*.toml", "deck/*.toml")

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.naming import py_literal
+from compiler.core.naming import py_literal
 
 Lock = Mapping[str, Any]
 # A handle's answer under one profile: a model name routed directly -> the index of its spec;

@@ -10,9 +10,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from compiler import __version__
-from compiler.naming import py_literal
-from compiler.resources import templates_dir
-from compiler.views import runtime_view
+from compiler.core.naming import py_literal
+from compiler.core.resources import templates_dir
+from compiler.emit.views import runtime_view
 
 if TYPE_CHECKING:
     import jinja2

@@ -1,0 +1,203 @@
+"""Resolve stage (SPEC §3): every alias, preset and choice of every model type, under every
+routing profile, recorded step by step.
+
+Reference mistakes (names nothing declares, cycles, a kind that does not fit) are checked once,
+for all profiles, by :mod:`compiler.semantics.references`.  A handle that is declared but not
+routable under a profile is not an error: its :class:`Resolution` says why, and the lockfile
+records it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from compiler.core.errors import DeckError, PresetValueError, Severity
+from compiler.core.ir import (
+    DISABLED,
+    Alias,
+    Config,
+    Deck,
+    ModelKey,
+    ModelType,
+    Preset,
+    Ref,
+    RefKind,
+)
+from compiler.semantics.decisions import (
+    ChoiceTarget,
+    DeckResolution,
+    Hop,
+    Placement,
+    ProfileResolution,
+    Resolution,
+    Resolved,
+    SelectedChoice,
+    Skipped,
+)
+from compiler.semantics.references import check_references
+from compiler.semantics.routing import route_profile
+
+
+def resolve(config: Config) -> tuple[Resolved, list[DeckError]]:
+    problems = check_references(config)
+    profiles: dict[str, ProfileResolution] = {}
+    for name, profile in config.profiles.items():
+        plan, placements, routing_problems = route_profile(config, profile)
+        problems += routing_problems
+        decks: dict[ModelType, DeckResolution] = {}
+        for model_type, deck in config.decks.items():
+            resolver = _Resolver(deck, placements)
+            presets = {}
+            for preset_name, preset in deck.presets.items():
+                presets[preset_name] = resolver.ref(preset.target)
+                problems += check_preset(config, preset, presets[preset_name])
+            decks[model_type] = DeckResolution(
+                aliases={alias: resolver.alias(alias) for alias in deck.aliases},
+                waterfalls={},
+                presets=presets,
+            )
+        profiles[name] = ProfileResolution(plan, placements, decks)
+    choices = {
+        model_type: {kind: select_choice(deck, kind) for kind in deck.choice_kinds}
+        for model_type, deck in config.decks.items()
+    }
+    return Resolved(config, profiles, choices), problems
+
+
+class _Resolver:
+    """Follows references to models under one profile, memoising aliases.
+
+    Alias chains are followed with an explicit stack, not recursion, so a chain of any length
+    resolves (and a cycle, reported by :func:`check_references`, ends the walk)."""
+
+    def __init__(self, deck: Deck, placements: Mapping[ModelKey, Placement]) -> None:
+        self._deck = deck
+        self._placements = placements
+        self._memo: dict[str, Resolution] = {}
+        self._active: set[str] = set()
+
+    def ref(self, ref: Ref) -> Resolution:
+        stack: list[_Walk] = []
+        return self._finish(self._step(ref, stack), stack)
+
+    def alias(self, name: str) -> Resolution:
+        stack: list[_Walk] = []
+        return self._finish(self._enter(name, stack), stack)
+
+    def _finish(self, result: Resolution | None, stack: list[_Walk]) -> Resolution:
+        """Follow the walks on ``stack`` until the first one pushed is decided."""
+        while stack:
+            walk = stack[-1]
+            if result is None:  # the walk on top needs its next target followed
+                result = self._step(walk.alias.targets[walk.position], stack)
+                continue
+            finished = walk.take(result)
+            result = None
+            if finished is not None:
+                stack.pop()
+                self._active.discard(walk.alias.name)
+                self._memo[walk.alias.name] = finished
+                result = finished
+        assert result is not None
+        return result
+
+    def _step(self, ref: Ref, stack: list[_Walk]) -> Resolution | None:
+        """The resolution of ``ref`` when known now; None after pushing the walk of an alias."""
+        if ref.kind is RefKind.ALIAS or (ref.kind.is_handle and ref.name in self._deck.aliases):
+            return self._enter(ref.name, stack)
+        if ref.kind is RefKind.WATERFALL:
+            return Resolution(ref.text, (), None, None, "not a declared waterfall")
+        key = ModelKey(self._deck.model_type, ref.name)
+        placement = self._placements.get(key)
+        if placement is None or not ref.kind.is_handle:
+            return Resolution(ref.text, (), None, None, "not a declared model or alias")
+        return Resolution(ref.text, (), key, placement, placement.reason)
+
+    def _enter(self, name: str, stack: list[_Walk]) -> Resolution | None:
+        if name in self._memo:
+            return self._memo[name]
+        alias = self._deck.aliases.get(name)
+        if alias is None or name in self._active:
+            return Resolution(name, (), None, None, "unresolvable alias")
+        walk = _Walk(alias)
+        if not alias.targets:  # the schema forbids it; never walk an empty chain
+            self._memo[name] = Resolution(name, (), None, None, "an empty fallback list")
+            return self._memo[name]
+        self._active.add(name)
+        stack.append(walk)
+        return None
+
+
+class _Walk:
+    """One alias being followed: its targets are tried in order until one is available."""
+
+    def __init__(self, alias: Alias) -> None:
+        self.alias = alias
+        self.position = 0
+        self.skipped: list[Skipped] = []
+
+    def take(self, inner: Resolution) -> Resolution | None:
+        """Account for the resolution of the current target; the alias's, once decided."""
+        alias = self.alias
+        if not alias.is_list or inner.available:
+            hop = Hop(alias.name, RefKind.ALIAS, self.position, tuple(self.skipped))
+            return Resolution(
+                alias.name, (hop, *inner.hops), inner.model, inner.placement, inner.why
+            )
+        target = alias.targets[self.position]
+        self.skipped.append(Skipped(self.position, target.text, inner.reason or "unavailable"))
+        self.position += 1
+        if self.position < len(alias.targets):
+            return None
+        why = "; ".join(s.reason for s in self.skipped)
+        hop = Hop(alias.name, RefKind.ALIAS, None, tuple(self.skipped))
+        return Resolution(
+            alias.name, (hop,), None, None, f"no entry of its fallback list is available ({why})"
+        )
+
+
+def check_preset(config: Config, preset: Preset, resolution: Resolution) -> list[DeckError]:
+    """A preset's parameters against the model it resolves to under one profile."""
+    if resolution.model is None or resolution.backend is None or not resolution.available:
+        return []
+    spec = config.spec(resolution.backend, resolution.model)
+    problems: list[DeckError] = []
+    limit = spec.max_tokens
+    wanted = preset.max_tokens
+    if isinstance(wanted, int) and limit is not None and wanted > limit:
+        problems.append(
+            PresetValueError(
+                f"preset `{preset.name}` asks max_tokens = {wanted}, but model {spec.name} "
+                f"(backend {spec.backend}) allows at most {limit}",
+                span=preset.field_spans["max_tokens"],
+                related=[spec.span],
+                hint=f'lower it to {limit} or less, or use "auto"',
+            )
+        )
+    fixed = spec.fixed_temperature
+    temperature = preset.temperature
+    if fixed is not None and temperature is not None and temperature != fixed:
+        problems.append(
+            PresetValueError(
+                f"preset `{preset.name}` sets temperature = {temperature:g}, but model "
+                f"{spec.name} (backend {spec.backend}) has a fixed temperature of {fixed:g}",
+                span=preset.field_spans["temperature"],
+                related=[spec.span],
+                hint=f"set temperature = {fixed:g} or remove it",
+                severity=Severity.WARNING,
+            )
+        )
+    return problems
+
+
+def select_choice(deck: Deck, kind: str) -> SelectedChoice:
+    default = deck.choice_defaults.get(kind)
+    override = deck.choice_overrides.get(kind)
+    chosen = override if override is not None and override.value != DISABLED else default
+    written = (default.value if default else None, override.value if override else None)
+    if chosen is None or chosen.ref is None:
+        return SelectedChoice(kind, *written, None, ChoiceTarget.HANDLE, None)
+    ref = chosen.ref
+    if ref.kind is RefKind.PRESET or (ref.kind is RefKind.BARE and ref.name in deck.presets):
+        return SelectedChoice(kind, *written, chosen.value, ChoiceTarget.PRESET, ref.name)
+    return SelectedChoice(kind, *written, chosen.value, ChoiceTarget.HANDLE, chosen.value)
