@@ -15,6 +15,7 @@ from compiler import __version__
 from compiler.core.errors import CompileFailed, DeckError, Severity, errors_only, sort_diagnostics
 from compiler.emit.editor_schema import editor_schemas
 from compiler.emit.freshness import MANIFEST, Freshness, State, freshness
+from compiler.emit.origin import Origin
 from compiler.emit.render import LOCKFILE
 from compiler.emit.write import byte_compile, write_outputs
 from compiler.pipeline import Build, analyse, check_sources, compile_dir
@@ -63,10 +64,10 @@ def _print_diagnostics(diagnostics: tuple[DeckError, ...], config_dir: Path) -> 
         click.echo(str(diag.relocated(prefix)), err=True)
 
 
-def _build(config_dir: Path) -> Build:
+def _build(config_dir: Path, out: Path) -> Build:
     """Compile, or print every error and exit 2."""
     try:
-        build = compile_dir(config_dir)
+        build = compile_dir(config_dir, Origin.of(config_dir, out))
     except CompileFailed as failed:
         click.echo(failed.relocated(display_prefix(config_dir)).report(), err=True)
         sys.exit(EXIT_ERRORS)
@@ -90,10 +91,11 @@ def compile_command(config_dir: Path, out: Path, dry_run: bool, force: bool) -> 
     fresh = None if dry_run or force else freshness(config_dir, out)
     if fresh is not None and fresh.state is State.CURRENT:
         modules = [m for m in fresh.outputs if m.endswith(".py")]
-        byte_compile(out, [m for m in modules if not _has_bytecode(out / m)])
+        shown = Origin.of(config_dir, out).out_dir
+        byte_compile(out, [m for m in modules if not _has_bytecode(out / m)], shown)
         click.echo(f"deckc: {out.as_posix()} is up to date")
         return
-    build = _build(config_dir)
+    build = _build(config_dir, out)
     if dry_run:
         changed = [
             rel
@@ -105,7 +107,7 @@ def compile_command(config_dir: Path, out: Path, dry_run: bool, force: bool) -> 
         if not changed:
             click.echo(f"deckc: {out.as_posix()} is up to date")
         return
-    changed = write_outputs(out, build.files)
+    changed = write_outputs(out, build.files, Origin.of(config_dir, out).out_dir)
     click.echo(
         f"deckc: wrote {len(changed)} file(s) to {out.as_posix()} (lock {build.lock_sha256[:12]})"
         if changed

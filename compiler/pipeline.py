@@ -13,7 +13,10 @@ from typing import Any
 
 from compiler.core.errors import CompileFailed, DeckError, Location, ModelsManagerError, errors_only
 from compiler.emit.freshness import MANIFEST, manifest_text
-from compiler.emit.lockfile import build_lock, dumps, schema_violations, sha256
+from compiler.emit.lock import Lockfile
+from compiler.emit.lockfile import build_lock, dumps, schema_violations, sha256, to_json
+from compiler.emit.origin import DEFAULT as DEFAULT_ORIGIN
+from compiler.emit.origin import Origin
 from compiler.emit.render import render
 from compiler.review.diagnose import diagnose
 from compiler.semantics.decisions import Resolved
@@ -26,7 +29,8 @@ from compiler.sources.validate import validate_sources
 @dataclass(frozen=True)
 class Build:
     resolved: Resolved
-    lock: dict[str, Any]
+    lock: Lockfile
+    lock_json: dict[str, Any]
     lock_sha256: str
     files: dict[str, str]
     warnings: tuple[DeckError, ...]
@@ -43,13 +47,14 @@ def analyse(sources: SourceSet) -> tuple[Resolved | None, list[DeckError]]:
     return resolved, problems + resolve_problems
 
 
-def compile_sources(sources: SourceSet) -> Build:
+def compile_sources(sources: SourceSet, origin: Origin = DEFAULT_ORIGIN) -> Build:
     """The whole compile of loaded sources; raises CompileFailed with every error found."""
     resolved, diagnostics = analyse(sources)
     if resolved is None or errors_only(diagnostics):
         raise CompileFailed(diagnostics)
-    lock = build_lock(resolved)
-    violations = schema_violations(lock)
+    lock = build_lock(resolved, origin)
+    lock_json = to_json(lock)
+    violations = schema_violations(lock_json)
     if violations:  # a compiler bug, never the user's: say so plainly
         raise CompileFailed(
             ModelsManagerError(
@@ -58,16 +63,16 @@ def compile_sources(sources: SourceSet) -> Build:
             )
             for v in violations
         )
-    text = dumps(lock)
+    text = dumps(lock_json)
     digest = sha256(text)
-    files = render(lock, text, digest)
+    files = render(lock, text, digest, origin)
     files[MANIFEST] = manifest_text(sources.hashes(), files)
     warnings = CompileFailed(diagnostics).diagnostics
-    return Build(resolved, lock, digest, files, warnings)
+    return Build(resolved, lock, lock_json, digest, files, warnings)
 
 
-def compile_dir(config_dir: Path) -> Build:
-    return compile_sources(load_sources(config_dir))
+def compile_dir(config_dir: Path, origin: Origin = DEFAULT_ORIGIN) -> Build:
+    return compile_sources(load_sources(config_dir), origin)
 
 
 def check_sources(

@@ -372,8 +372,8 @@ def test_validate_writes_nothing_and_reports_missing_outputs(project: Path) -> N
 def test_validate_inference_is_clean_when_every_variable_is_set(
     project: Path, monkeypatch: pytest.MonkeyPatch, example_build: Build
 ) -> None:
-    for backend in example_build.lock["backends"].values():
-        for var in backend["env_vars"]:
+    for backend in example_build.lock.backends.values():
+        for var in backend.env_vars:
             monkeypatch.setenv(var, "x")
     result = run("validate", "inference")
     assert (result.exit_code, result.stderr) == (0, "")

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ import pytest
 from pytest_snapshot.plugin import Snapshot
 
 from compiler.core.errors import errors_only
-from compiler.emit.lockfile import build_lock, dumps
+from compiler.core.ir import ModelType
+from compiler.emit.lockfile import build_lock, dumps, to_json
+from compiler.emit.lockread import read_lock
 from compiler.emit.render import LOCKFILE
 from compiler.pipeline import analyse
 from compiler.review.diff import Change, Kind, diff_locks, group_profiles, relative_change
@@ -33,14 +36,18 @@ def diff_case_dirs() -> list[Path]:
 
 
 def compile_side(case: Path, side: str, into: Path) -> str:
-    """The lockfile of ``base/`` overlaid with ``case/<side>/`` (templates are not rendered)."""
+    """``case/<side>.json`` when the case has one (a lockfile kept as an older deckc wrote it),
+    else the lockfile of ``base/`` overlaid with ``case/<side>/`` (templates are not rendered)."""
+    kept = case / f"{side}.json"
+    if kept.is_file():
+        return kept.read_text(encoding="utf-8")
     config = into / f"{side}-config"
     shutil.copytree(BASE, config, ignore=shutil.ignore_patterns("README.md"))
     if (case / side).is_dir():
         shutil.copytree(case / side, config, dirs_exist_ok=True)
     resolved, diagnostics = analyse(load_sources(config))
     assert resolved is not None and not errors_only(diagnostics), diagnostics
-    return dumps(build_lock(resolved))
+    return dumps(to_json(build_lock(resolved)))
 
 
 @pytest.mark.parametrize("case", diff_case_dirs(), ids=lambda p: p.name)
@@ -69,8 +76,17 @@ def test_the_golden_cases_cover_every_kind_of_change() -> None:
         for change in json.loads((case / "expected" / "diff.json").read_text())["changes"]
     }
     # Compiled lockfiles always hold every choice kind, and every difference is classified:
-    # those three kinds are exercised below on hand-edited lockfiles.
-    unreachable = {Kind.OTHER.value, Kind.CHOICE_ADDED.value, Kind.CHOICE_REMOVED.value}
+    # those three kinds are exercised below on hand-edited lockfiles.  Waterfalls and a second
+    # dialect arrive with the pipelex-0.92 layout; until then they are tested below too.
+    unreachable = {
+        Kind.OTHER.value,
+        Kind.CHOICE_ADDED.value,
+        Kind.CHOICE_REMOVED.value,
+        Kind.DIALECT_CHANGED.value,
+        Kind.WATERFALL_ADDED.value,
+        Kind.WATERFALL_REMOVED.value,
+        Kind.WATERFALL_CHANGED.value,
+    }
     assert {k.value for k in Kind} - unreachable - seen == set()
     assert unreachable & seen == set()
 
@@ -86,30 +102,53 @@ def example_lock() -> dict[str, Any]:
 
 def test_a_lockfile_equals_itself_whatever_its_provenance(example_lock: dict[str, Any]) -> None:
     moved = copy.deepcopy(example_lock)
-    moved["provenance"]["aliases"]["best-claude"] = "deck/base_deck.toml:99:1"
+    moved["provenance"]["deck"]["llm"]["aliases"]["best-claude"] = "deck/base_deck.toml:99:1"
     moved["sources"]["deck/base_deck.toml"] = "0" * 64
     moved["_generated"]["by"] = "deckc 9.9.9"
-    assert diff_locks(example_lock, moved) == ()
+    assert diff_locks(read_lock(example_lock, "a"), read_lock(moved, "b")) == ()
 
 
 def test_an_unclassified_difference_is_still_reported(example_lock: dict[str, Any]) -> None:
     changed = copy.deepcopy(example_lock)
-    changed["profiles"]["mixed"]["routing"]["gpt-5"]["rule"] = "exact"  # same backend
-    changes = diff_locks(example_lock, changed)
+    changed["profiles"]["mixed"]["llm"]["routing"]["gpt-5"]["rule"] = "exact"  # same backend
+    changes = diff_locks(read_lock(example_lock, "a"), read_lock(changed, "b"))
     assert [(c.kind, c.subject, c.old, c.new) for c in changes] == [
-        (Kind.OTHER, "profiles.mixed.routing.gpt-5.rule", "wildcard", "exact")
+        (Kind.OTHER, "profiles.mixed.llm.routing.gpt-5.rule", "wildcard", "exact")
     ]
 
 
 def test_a_choice_kind_added_or_removed(example_lock: dict[str, Any]) -> None:
     fewer = copy.deepcopy(example_lock)
-    del fewer["choices"]["for_object"]
-    assert [(c.kind, c.subject) for c in diff_locks(example_lock, fewer)] == [
+    del fewer["deck"]["llm"]["choices"]["for_object"]
+    example, fewer_lock = read_lock(example_lock, "a"), read_lock(fewer, "b")
+    assert [(c.kind, c.subject) for c in diff_locks(example, fewer_lock)] == [
         (Kind.CHOICE_REMOVED, "for_object")
     ]
-    assert [(c.kind, c.subject) for c in diff_locks(fewer, example_lock)] == [
+    assert [(c.kind, c.subject) for c in diff_locks(fewer_lock, example)] == [
         (Kind.CHOICE_ADDED, "for_object")
     ]
+
+
+def test_waterfalls_and_the_dialect_are_compared(example_lock: dict[str, Any]) -> None:
+    old = read_lock(example_lock, "a")
+    deck = old.decks[ModelType.LLM]
+    steps = replace(deck, waterfalls={"w": ("gpt-5", "@best-claude")})
+    new = replace(old, dialect="pipelex-0.92", decks={ModelType.LLM: steps})
+    changes = diff_locks(old, new)
+    assert [(c.kind, c.subject, c.old, c.new) for c in changes] == [
+        (Kind.WATERFALL_ADDED, "w", None, ["gpt-5", "@best-claude"]),
+        (Kind.DIALECT_CHANGED, "dialect", "pipelex-0.10", "pipelex-0.92"),
+    ]
+    edited = replace(new, decks={ModelType.LLM: replace(deck, waterfalls={"w": ("gpt-5",)})})
+    (change,) = diff_locks(new, edited)
+    assert (change.kind, change.old, change.new) == (
+        Kind.WATERFALL_CHANGED,
+        ["gpt-5", "@best-claude"],
+        ["gpt-5"],
+    )
+    assert render_text((change,), "a", "b").endswith("  ~ w: [gpt-5, @best-claude] -> [gpt-5]\n")
+    (gone,) = diff_locks(new, replace(new, decks={ModelType.LLM: deck}))
+    assert gone.kind is Kind.WATERFALL_REMOVED
 
 
 def test_effects_that_differ_only_by_profile_are_grouped() -> None:
@@ -157,8 +196,8 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (
             '{"_generated": {"schema_version": 0}}',
             "bad.json: _generated.schema_version: lockfile schema version 0; this deckc reads "
-            "version 1\n  hint: compare lockfiles written by the same deckc version (recompile "
-            "the older one with `deckc compile --force`)\n",
+            "versions 1, 2\n  hint: recompile it with this deckc (`deckc compile --force`), or "
+            "compare it with the deckc that wrote it\n",
         ),
         (None, "bad.json: lockfile not found\n"),
     ],
@@ -172,11 +211,13 @@ def test_unreadable_lockfiles_exit_2(in_tmp: Path, content: str | None, expected
 
 def test_a_lockfile_that_breaks_its_schema_exits_2(in_tmp: Path) -> None:
     lock = json.loads((in_tmp / "good.json").read_text())
-    lock["profiles"]["mixed"]["routing"]["gpt-5"] = {"rule": "exact"}
+    lock["profiles"]["mixed"]["llm"]["routing"]["gpt-5"] = {"rule": "exact"}
     (in_tmp / "bad.json").write_text(json.dumps(lock))
     result = run("diff", "good.json", "bad.json")
     assert result.exit_code == 2
-    assert result.stderr.startswith("bad.json: profiles.mixed.routing.gpt-5: not a valid lockfile")
+    assert result.stderr.startswith(
+        "bad.json: profiles.mixed.llm.routing.gpt-5: not a valid version 2 lockfile"
+    )
 
 
 # -- git revisions -------------------------------------------------------------------------------

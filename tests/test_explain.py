@@ -339,22 +339,22 @@ def test_unknown_names_suggest_close_matches(
 
 
 def test_example_locations_agree_with_the_lockfile_provenance(example_build: Build) -> None:
-    provenance = example_build.lock["provenance"]
+    provenance = example_build.lock.provenance
+    deck = provenance["deck"]["llm"]
     e: Explanation = explain(example_build.resolved, "$llm_for_long_analysis", "azure_first")
     by_kind = {type(s).__name__: s for s in e.steps}
     preset, alias = by_kind["PresetStep"], e.steps[1]
-    assert str(preset.location) == provenance["presets"]["llm_for_long_analysis"]["preset"]
+    assert str(preset.location) == deck["presets"]["llm_for_long_analysis"]["preset"]
     assert isinstance(alias, AliasStep)
-    assert str(alias.location) == provenance["aliases"][alias.name]
+    assert str(alias.location) == deck["aliases"][alias.name]
     route = by_kind["RouteStep"]
     assert isinstance(route, RouteStep) and route.pattern == "claude-*"
-    index = [r["pattern"] for r in example_build.lock["profiles"]["azure_first"]["routes"]].index(
-        "claude-*"
-    )
+    routes = example_build.lock.profiles["azure_first"].routes
+    index = [r.pattern for r in routes].index("claude-*")
     assert str(route.location) == provenance["profiles"]["azure_first"]["routes"][index]
     assert str(by_kind["BackendStep"].location) == provenance["backends"]["anthropic"]
     spec = by_kind["SpecStep"]
-    assert str(spec.location) == provenance["models"]["anthropic"]["claude-4.1-opus"]
+    assert str(spec.location) == provenance["models"]["llm"]["anthropic"]["claude-4.1-opus"]
 
 
 # --- the command --------------------------------------------------------------------------------

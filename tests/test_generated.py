@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +23,11 @@ def committed_outputs(directory: Path) -> dict[str, bytes]:
 
 
 def test_generated_equals_a_fresh_compile(tmp_path: Path) -> None:
-    out = tmp_path / "generated"
+    """`make compile` in another checkout (absolute paths: the output names them relatively)."""
+    config, out = tmp_path / ".pipelex" / "inference", tmp_path / "generated"
+    shutil.copytree(EXAMPLE, config)
     result = CliRunner().invoke(
-        cli, ["compile", "--config-dir", str(EXAMPLE), "--out", str(out)], catch_exceptions=False
+        cli, ["compile", "--config-dir", str(config), "--out", str(out)], catch_exceptions=False
     )
     assert result.exit_code == 0, result.stderr
     assert committed_outputs(out) == committed_outputs(GENERATED)

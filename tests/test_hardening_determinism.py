@@ -34,10 +34,14 @@ def copy_config(source: Path, dest: Path, reverse: bool = False) -> None:
         target.write_bytes(path.read_bytes())
 
 
-def compile_in(cwd: Path, config_dir: str, **env: str) -> dict[str, bytes]:
-    """Run ``deckc compile --out out`` in ``cwd`` in a fresh process; every file written."""
+def compile_in(cwd: Path, config_dir: str, out_dir: str = "out", **env: str) -> dict[str, bytes]:
+    """Run ``deckc compile`` in ``cwd`` in a fresh process; every file written.
+
+    Outputs name the directories they were made from relative to each other (the regenerate
+    command), so every compile here places its configuration at ``<project>/config`` and its
+    output at ``<project>/out``."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHON"))}
-    command = ["compile", "--config-dir", config_dir, "--out", "out"]
+    command = ["compile", "--config-dir", config_dir, "--out", out_dir]
     result = subprocess.run(
         [sys.executable, "-c", "from compiler.cli import main; main()", *command],
         cwd=cwd,
@@ -46,7 +50,7 @@ def compile_in(cwd: Path, config_dir: str, **env: str) -> dict[str, bytes]:
         check=False,
     )
     assert result.returncode == 0, result.stderr.decode(errors="replace")
-    out = cwd / "out"
+    out = cwd / out_dir
     return {
         p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
     }
@@ -64,7 +68,8 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def reference(config: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     cwd = tmp_path_factory.mktemp("reference")
-    outputs = compile_in(cwd, str(config), PYTHONHASHSEED="0", LC_ALL="C.UTF-8")
+    shutil.copytree(config, cwd / "config")
+    outputs = compile_in(cwd, "config", PYTHONHASHSEED="0", LC_ALL="C.UTF-8")
     assert any(rel.endswith(".pyc") for rel in outputs)
     assert "modèle-ünï".encode() in outputs["deck.lock.json"]
     return outputs
@@ -85,14 +90,15 @@ def reference(config: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 def test_same_bytes_whatever_the_environment(
     config: Path, reference: dict[str, bytes], tmp_path: Path, env: dict[str, str]
 ) -> None:
-    assert compile_in(tmp_path, str(config), **env) == reference
+    shutil.copytree(config, tmp_path / "config")
+    assert compile_in(tmp_path, "config", **env) == reference
 
 
 def test_same_bytes_whatever_the_file_creation_order(
     config: Path, reference: dict[str, bytes], tmp_path: Path
 ) -> None:
     copy_config(config, tmp_path / "config", reverse=True)
-    assert compile_in(tmp_path, str(tmp_path / "config")) == reference
+    assert compile_in(tmp_path, "config") == reference
 
 
 def test_same_bytes_whatever_the_working_directory(
@@ -102,5 +108,5 @@ def test_same_bytes_whatever_the_working_directory(
     and non-ASCII characters: no path leaks into the outputs."""
     deep = tmp_path / "a b" / "ç"
     deep.mkdir(parents=True)
-    shutil.copytree(config, tmp_path / "config")
-    assert compile_in(deep, "../../config") == reference
+    shutil.copytree(config, tmp_path / "project" / "config")
+    assert compile_in(deep, "../../project/config", "../../project/out") == reference

@@ -13,6 +13,8 @@ import pytest
 
 from bench import toml_loader
 from bench.gen_config import SHAPES, Shape, generate, render_files
+from compiler.core.ir import ModelType
+from compiler.emit.lock import Lockfile
 from compiler.emit.views import HANDLES_PER_SECTION, SPECS_PER_SECTION
 from compiler.emit.write import write_outputs
 from compiler.pipeline import compile_dir
@@ -33,30 +35,33 @@ def test_same_seed_same_files(tmp_path: Path) -> None:
     assert render_files(replace(small, seed=small.seed + 1)) != render_files(small)
 
 
+LLM = ModelType.LLM
+
+
 @pytest.fixture(scope="module")
-def medium(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModuleType, dict[str, Any], Path]:
+def medium(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModuleType, Lockfile, Path]:
     root = tmp_path_factory.mktemp("medium")
     build = compile_dir(generate(root / "inference", MEDIUM))
     write_outputs(root / "out", build.files)
     return import_generated(root / "out"), build.lock, root / "out"
 
 
-def test_medium_deck_has_the_shape_asked(medium: tuple[ModuleType, dict[str, Any], Path]) -> None:
+def test_medium_deck_has_the_shape_asked(medium: tuple[ModuleType, Lockfile, Path]) -> None:
     _, lock, _ = medium
-    assert sum(len(specs) for specs in lock["models"].values()) == MEDIUM.models
-    assert len(lock["backends"]) == MEDIUM.backends
-    assert len(lock["deck"]["aliases"]) == MEDIUM.aliases
-    assert len(lock["deck"]["presets"]) == MEDIUM.presets
-    routes = lock["profiles"]["routed"]["routes"]
-    assert len([r for r in routes if not r["optional"]]) == MEDIUM.rules
+    assert sum(len(specs) for specs in lock.models[LLM].values()) == MEDIUM.models
+    assert len(lock.backends) == MEDIUM.backends
+    assert len(lock.decks[LLM].aliases) == MEDIUM.aliases
+    assert len(lock.decks[LLM].presets) == MEDIUM.presets
+    routes = lock.profiles["routed"].routes
+    assert len([r for r in routes if not r.optional]) == MEDIUM.rules
 
 
 def test_medium_deck_runtime_matches_its_lockfile(
-    medium: tuple[ModuleType, dict[str, Any], Path],
+    medium: tuple[ModuleType, Lockfile, Path],
 ) -> None:
     deck, lock, out = medium
     handles = len(
-        {m for specs in lock["models"].values() for m in specs} | set(lock["deck"]["aliases"])
+        {m for specs in lock.models[LLM].values() for m in specs} | set(lock.decks[LLM].aliases)
     )
     assert len(list(out.glob("_deck_handles_*.py"))) == -(-handles // HANDLES_PER_SECTION) > 1
     assert len(list(out.glob("_deck_specs_*.py"))) == -(-MEDIUM.models // SPECS_PER_SECTION)
@@ -64,16 +69,16 @@ def test_medium_deck_runtime_matches_its_lockfile(
 
 
 def test_every_spec_record_holds_the_lockfile_fields(
-    medium: tuple[ModuleType, dict[str, Any], Path],
+    medium: tuple[ModuleType, Lockfile, Path],
 ) -> None:
     deck, lock, _ = medium
     seen = 0
-    for profile, data in lock["profiles"].items():
-        for model, routing in data["routing"].items():
-            if routing["backend"] is None:
+    for profile, data in lock.profiles.items():
+        for model, routing in data.answers[LLM].routing.items():
+            if routing.backend is None:
                 continue
             spec = deck.resolve(model, profile).spec
-            for field, value in lock["models"][routing["backend"]][model].items():
+            for field, value in lock.spec(LLM, routing.backend, model).items():
                 assert getattr(spec, field) == _tuples(value)
             seen += 1
     assert seen > MEDIUM.models
@@ -89,11 +94,12 @@ def _tuples(value: Any) -> Any:
 
 
 def test_names_outside_or_between_sections_are_unknown(
-    medium: tuple[ModuleType, dict[str, Any], Path],
+    medium: tuple[ModuleType, Lockfile, Path],
 ) -> None:
     deck, _, out = medium
     data = json.loads((out / "deck.lock.json").read_text(encoding="utf-8"))
-    names = sorted({m for s in data["models"].values() for m in s} | set(data["deck"]["aliases"]))
+    models = data["models"]["llm"]
+    names = sorted({m for s in models.values() for m in s} | set(data["deck"]["llm"]["aliases"]))
     for probe in ("", "!", names[0] + "\0", names[-1] + "~", "\U0010ffff"):
         with pytest.raises(deck.LLMHandleNotFoundError, match="unknown handle"):
             deck.resolve(probe)
@@ -105,12 +111,12 @@ def test_names_outside_or_between_sections_are_unknown(
 
 
 def test_toml_loader_baseline_resolves_as_the_lockfile_says(
-    medium: tuple[ModuleType, dict[str, Any], Path],
+    medium: tuple[ModuleType, Lockfile, Path],
 ) -> None:
     """The cold-start baseline of `make bench` does the real work: its answers are deckc's."""
     _, lock, out = medium
     config = toml_loader.load(out.parent / "inference")
-    active = lock["profiles"][lock["active_profile"]]
-    for alias, resolution in sorted(active["aliases"].items())[:100]:
-        expected = (resolution["backend"], resolution["model"]) if resolution["backend"] else None
+    active = lock.profiles[lock.active_profile].answers[LLM]
+    for alias, resolution in sorted(active.aliases.items())[:100]:
+        expected = (resolution.backend, resolution.model) if resolution.backend else None
         assert toml_loader.resolve(config, alias) == expected, alias

@@ -94,8 +94,8 @@ def test_the_example_knows_each_providers_listing() -> None:
     build = compile_dir(EXAMPLE)
     env = {
         name: f"{CANARY}-{name}"
-        for backend in build.lock["backends"].values()
-        for name in backend["env_vars"]
+        for backend in build.lock.backends.values()
+        for name in backend.env_vars
     } | {"AZURE_API_BASE": "https://res.openai.azure.com", "MISTRAL_API_BASE": ""}
     probes, findings = plan(build.resolved, env)
     requests = {p.backend: (p.api.value, p.url, dict(p.headers), dict(p.params)) for p in probes}

@@ -20,7 +20,8 @@ from click.testing import CliRunner
 
 from compiler.cli import cli
 from compiler.emit.editor_schema import DRAFT_07, SOURCE_SCHEMAS, UnsupportedKeyword, draft07
-from compiler.emit.lockfile import build_lock, dumps
+from compiler.emit.lockfile import build_lock, dumps, to_json
+from compiler.emit.origin import Origin
 from compiler.pipeline import analyse
 from compiler.sources.load import load_sources
 from tests.conftest import EXAMPLE, ROOT, sources_from_texts
@@ -35,7 +36,7 @@ BASE = ROOT / "tests" / "diff_cases" / "base"
 def lock_text(files: dict[str, str]) -> str:
     resolved, _ = analyse(sources_from_texts(files))
     assert resolved is not None
-    return dumps(build_lock(resolved))
+    return dumps(to_json(build_lock(resolved)))
 
 
 def resolution_entries(lock: dict[str, Any]) -> dict[tuple[str, str, str], Any]:
@@ -44,7 +45,7 @@ def resolution_entries(lock: dict[str, Any]) -> dict[tuple[str, str, str], Any]:
         (profile, section, name): entry
         for profile, body in lock["profiles"].items()
         for section in ("routing", "aliases", "presets")
-        for name, entry in body[section].items()
+        for name, entry in body["llm"][section].items()
     }
 
 
@@ -86,12 +87,30 @@ def test_one_changed_line_is_a_small_lockfile_diff(
     assert sum(f'"{path}": ' in line for line in lines) == 2  # the source hash, old and new
 
 
-def test_the_lockfile_says_how_to_regenerate_it() -> None:
+@pytest.mark.parametrize(
+    ("config", "out", "command"),
+    [
+        (
+            ".pipelex/inference",
+            "generated",
+            "deckc compile --config-dir .pipelex/inference --out generated",
+        ),
+        ("conf/inference", "src/deck", "deckc compile --config-dir conf/inference --out src/deck"),
+        ("inference", ".", "deckc compile --config-dir inference --out ."),
+        ("my conf", "out", "deckc compile --config-dir 'my conf' --out out"),
+    ],
+)
+def test_the_lockfile_names_the_directories_it_was_made_from(
+    tmp_path: Path, config: str, out: str, command: str
+) -> None:
     resolved, _ = analyse(load_sources(EXAMPLE))
     assert resolved is not None
-    header = build_lock(resolved)["_generated"]
-    assert "make compile" in header["regenerate"]
-    assert "deckc compile" in header["regenerate"]
+    origin = Origin.of(tmp_path / "project" / config, tmp_path / "project" / out)
+    header = build_lock(resolved, origin).header
+    assert header.regenerate == command
+    assert (
+        header.do_not_edit == f"generated from {origin.config_dir}; edit the TOML sources instead"
+    )
 
 
 # -- deckc check ---------------------------------------------------------------------------------

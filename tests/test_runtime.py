@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compiler.core.ir import ModelType
+from compiler.emit.lock import Lockfile, Resolution, Routing
+from compiler.emit.lockread import parse_lock
 from compiler.emit.write import write_outputs
 from compiler.pipeline import compile_dir
 from tests.conftest import GENERATED, ROOT, case_dirs, import_generated
@@ -21,27 +22,35 @@ from tests.conftest import GENERATED, ROOT, case_dirs, import_generated
 VALID_CASES = [c for c in case_dirs() if (c / "expected" / "deck.lock.json").is_file()]
 
 
-def compiled(config_dir: Path, out: Path) -> tuple[ModuleType, dict[str, Any]]:
+def compiled(config_dir: Path, out: Path) -> tuple[ModuleType, Lockfile]:
     build = compile_dir(config_dir)
     write_outputs(out, build.files)
     return import_generated(out), build.lock
 
 
-def expected_answer(lock: dict[str, Any], entry: dict[str, Any]) -> tuple[str, str, str] | None:
-    if entry["backend"] is None:
+def expected_answer(
+    lock: Lockfile, model_type: ModelType, entry: Resolution
+) -> tuple[str, str, str] | None:
+    if entry.backend is None or entry.model is None:
         return None
-    spec = lock["models"][entry["backend"]][entry["model"]]
-    return entry["backend"], entry["model"], spec["model_id"]
+    spec = lock.spec(model_type, entry.backend, entry.model)
+    return entry.backend, entry.model, spec["model_id"]
 
 
-def check_against_lock(deck: ModuleType, lock: dict[str, Any]) -> int:
+def as_resolution(model: str, routing: Routing) -> Resolution:
+    return Resolution(routing.backend, model, (model,), unavailable=routing.unavailable)
+
+
+def check_against_lock(deck: ModuleType, lock: Lockfile) -> int:
     """Every handle, preset and choice under every profile; returns how many were compared."""
     compared = 0
-    for profile, data in lock["profiles"].items():
-        table = {m: {"model": m, **r} for m, r in data["routing"].items()}
-        table.update(data["aliases"])
+    llm = ModelType.LLM
+    for profile, body in lock.profiles.items():
+        data = body.answers[llm]
+        table = {m: as_resolution(m, r) for m, r in data.routing.items()}
+        table.update(data.aliases)
         for handle, entry in table.items():
-            expected = expected_answer(lock, entry)
+            expected = expected_answer(lock, llm, entry)
             if expected is None:
                 with pytest.raises(deck.LLMHandleNotFoundError, match="unavailable"):
                     deck.resolve(handle, profile)
@@ -51,9 +60,9 @@ def check_against_lock(deck: ModuleType, lock: dict[str, Any]) -> int:
                 assert record.profile == profile
                 assert record.spec.model_id == expected[2]
             compared += 1
-        for name, entry in data["presets"].items():
-            params = lock["deck"]["presets"][name]
-            expected = expected_answer(lock, entry)
+        for name, entry in data.presets.items():
+            params = lock.decks[llm].presets[name]
+            expected = expected_answer(lock, llm, entry)
             if expected is None:
                 with pytest.raises(deck.LLMHandleNotFoundError, match="unavailable"):
                     deck.preset(name, profile)
@@ -65,12 +74,12 @@ def check_against_lock(deck: ModuleType, lock: dict[str, Any]) -> int:
             assert record.max_tokens == (None if max_tokens == "auto" else max_tokens)
             assert deck.resolve(f"${name}", profile) is record
             compared += 1
-        for kind, choice in lock["choices"].items():
-            if choice["target"] is None:
+        for kind, choice in lock.decks[llm].choices.items():
+            if choice.target is None:
                 continue
-            source = data["presets"] if choice["kind"] == "preset" else table
-            target = choice["target"].removeprefix("@").removeprefix("alias:")
-            answer = expected_answer(lock, source[target])
+            source = data.presets if choice.kind == "preset" else table
+            target = choice.target.removeprefix("@").removeprefix("alias:")
+            answer = expected_answer(lock, llm, source[target])
             if answer is not None:
                 record = deck.choice(kind, profile)
                 assert (record.backend, record.model) == answer[:2]
@@ -91,21 +100,21 @@ def lock_sha(out: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def example() -> tuple[ModuleType, dict[str, Any]]:
+def example() -> tuple[ModuleType, Lockfile]:
     deck = import_generated(GENERATED)
-    lock = json.loads((GENERATED / "deck.lock.json").read_text(encoding="utf-8"))
+    lock = parse_lock((GENERATED / "deck.lock.json").read_text(encoding="utf-8"), "lock")
     return deck, lock
 
 
-def test_committed_runtime_matches_its_lockfile(example: tuple[ModuleType, dict[str, Any]]) -> None:
+def test_committed_runtime_matches_its_lockfile(example: tuple[ModuleType, Lockfile]) -> None:
     deck, lock = example
     assert check_against_lock(deck, lock) > 50
     assert lock_sha(GENERATED) == deck.LOCK_SHA256
-    assert lock["active_profile"] == deck.ACTIVE_PROFILE
-    assert set(deck.PROFILES) == set(lock["profiles"])
+    assert lock.active_profile == deck.ACTIVE_PROFILE
+    assert set(deck.PROFILES) == set(lock.profiles)
 
 
-def test_lookups_are_cached_records(example: tuple[ModuleType, dict[str, Any]]) -> None:
+def test_lookups_are_cached_records(example: tuple[ModuleType, Lockfile]) -> None:
     deck, _ = example
     first = deck.resolve("best-claude")
     assert deck.resolve("best-claude") is first
@@ -113,7 +122,7 @@ def test_lookups_are_cached_records(example: tuple[ModuleType, dict[str, Any]]) 
         first.model = "other"
 
 
-def test_unknown_handle_suggests_close_matches(example: tuple[ModuleType, dict[str, Any]]) -> None:
+def test_unknown_handle_suggests_close_matches(example: tuple[ModuleType, Lockfile]) -> None:
     deck, _ = example
     with pytest.raises(deck.LLMHandleNotFoundError) as info:
         deck.resolve("best-claud")
@@ -122,7 +131,7 @@ def test_unknown_handle_suggests_close_matches(example: tuple[ModuleType, dict[s
 
 
 def test_unavailable_handle_gives_the_compile_time_reason(
-    example: tuple[ModuleType, dict[str, Any]],
+    example: tuple[ModuleType, Lockfile],
 ) -> None:
     deck, _ = example
     with pytest.raises(deck.LLMHandleNotFoundError) as info:
@@ -134,7 +143,7 @@ def test_unavailable_handle_gives_the_compile_time_reason(
     )
 
 
-def test_explicit_namespaces(example: tuple[ModuleType, dict[str, Any]]) -> None:
+def test_explicit_namespaces(example: tuple[ModuleType, Lockfile]) -> None:
     deck, _ = example
     assert deck.resolve("@llm_to_engineer").preset is None
     assert deck.resolve("alias:llm_to_engineer").path[0] == "llm_to_engineer"
@@ -148,37 +157,37 @@ def test_explicit_namespaces(example: tuple[ModuleType, dict[str, Any]]) -> None
         deck.resolve("gpt-4o", "nowhere")
 
 
-def test_choice_follows_overrides(example: tuple[ModuleType, dict[str, Any]]) -> None:
+def test_choice_follows_overrides(example: tuple[ModuleType, Lockfile]) -> None:
     deck, lock = example
-    for kind, choice in lock["choices"].items():
-        assert deck.choice(kind).preset == choice["target"]
+    for kind, choice in lock.decks[ModelType.LLM].choices.items():
+        assert deck.choice(kind).preset == choice.target
 
 
 def test_credentials_are_read_only_when_asked(
-    example: tuple[ModuleType, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    example: tuple[ModuleType, Lockfile], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deck, lock = example
-    name, backend = next((n, b) for n, b in lock["backends"].items() if b["env_vars"])
+    name, backend = next((n, b) for n, b in lock.backends.items() if b.env_vars)
     record = deck.backend(name)
-    assert record.credential_refs == backend["credential_refs"]
-    for var in backend["env_vars"]:
+    assert record.credential_refs == backend.credential_refs
+    for var in backend.env_vars:
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(deck.MissingCredentialError) as info:
         record.credentials()
-    first = backend["env_vars"][0]
+    first = backend.env_vars[0]
     assert f"backend '{name}' needs environment variable {first} for " in str(info.value)
-    for var in backend["env_vars"]:  # set after the import: read when credentials() is called
+    for var in backend.env_vars:  # set after the import: read when credentials() is called
         monkeypatch.setenv(var, f"value-of-{var}")
     values = record.credentials()
     assert all("${" not in v for v in values.values())
-    for var in backend["env_vars"]:
+    for var in backend.env_vars:
         assert any(f"value-of-{var}" in value for value in values.values())
     monkeypatch.setenv(first, "changed")
     assert any("changed" in value for value in record.credentials().values())
     assert "value-of-" not in repr(record)
 
 
-def test_credential_default_syntax(example: tuple[ModuleType, dict[str, Any]]) -> None:
+def test_credential_default_syntax(example: tuple[ModuleType, Lockfile]) -> None:
     deck, _ = example
     expand = deck._expand
     env = {k: v for k, v in os.environ.items()}
@@ -282,7 +291,7 @@ def test_literal_handles_catch_typos_under_mypy(tmp_path: Path) -> None:
     assert "use_deck.py:2:" not in stdout and "use_deck.py:4:" not in stdout
 
 
-def test_records_compare_and_print_by_value(example: tuple[ModuleType, dict[str, Any]]) -> None:
+def test_records_compare_and_print_by_value(example: tuple[ModuleType, Lockfile]) -> None:
     deck, _ = example
     openai, anthropic = deck.backend("openai"), deck.backend("anthropic")
     assert openai != anthropic

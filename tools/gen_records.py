@@ -10,10 +10,13 @@ the generated runtime must import in a millisecond, and ``typing``/``dataclasses
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = [
@@ -38,6 +41,28 @@ FLAGS = [
     "ruff-format",
 ]
 GUARD = "TYPE_CHECKING = False\nif TYPE_CHECKING:\n"
+# The record types the runtime returns; the schema's other definitions describe the lockfile
+# only (the runtime never holds them), so they are left out.
+RUNTIME_RECORDS = ("Backend", "ModelSpec", "Record")
+
+
+def runtime_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The lockfile schema cut down to the runtime's records and what they refer to."""
+    defs = schema["$defs"]
+    wanted: list[str] = []
+    pending = list(RUNTIME_RECORDS)
+    while pending:
+        name = pending.pop(0)
+        if name in wanted:
+            continue
+        wanted.append(name)
+        pending += re.findall(r'"#/\$defs/([A-Za-z_]+)"', json.dumps(defs[name]))
+    return {
+        "$schema": schema["$schema"],
+        "title": "Records",
+        "description": "The records the generated runtime returns.",
+        "$defs": {name: defs[name] for name in wanted},
+    }
 
 
 def guard_typing_imports(code: str) -> str:
@@ -60,13 +85,15 @@ def guard_typing_imports(code: str) -> str:
 def generate(schema: Path) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "records.py"
+        cut = Path(tmp) / schema.name
+        cut.write_text(json.dumps(runtime_schema(json.loads(schema.read_text("utf-8")))), "utf-8")
         subprocess.run(
             [
                 sys.executable,
                 "-m",
                 "datamodel_code_generator",
                 "--input",
-                str(schema),
+                str(cut),
                 "--output",
                 str(out),
                 *FLAGS,
@@ -78,6 +105,8 @@ def generate(schema: Path) -> str:
     code = code.replace(
         f"#   filename:  {schema.name}", "#   filename:  schema/deck.lock.schema.json"
     )
+    # the cut-down schema's root has no type of its own: drop the alias made for it
+    code = re.sub(r'\nRecords: TypeAlias = Any\n"""\n.*?\n"""\n', "", code, flags=re.S)
     return guard_typing_imports(code)
 
 

@@ -7,11 +7,13 @@ diffing differ only in what they do with that map.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from compiler import __version__
 from compiler.core.naming import py_literal
 from compiler.core.resources import templates_dir
+from compiler.emit.lock import Lockfile
+from compiler.emit.origin import Origin
 from compiler.emit.views import runtime_view
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ def records_source() -> str:
     return (templates_dir() / "records.py").read_text(encoding="utf-8")
 
 
-def render(lock: dict[str, Any], lock_text: str, lock_sha256: str) -> dict[str, str]:
+def render(lock: Lockfile, lock_text: str, lock_sha256: str, origin: Origin) -> dict[str, str]:
     """Every output file, by path relative to the output directory."""
     env = _environment()
     common = {"version": __version__, "lock_sha256": lock_sha256, "package": "generated"}

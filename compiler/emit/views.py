@@ -18,9 +18,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.core.ir import ModelType
 from compiler.core.naming import py_literal
+from compiler.emit import lock as L
+from compiler.emit.lock import Lockfile
+from compiler.emit.lockfile import backend_json
 
-Lock = Mapping[str, Any]
 # A handle's answer under one profile: a model name routed directly -> the index of its spec;
 # an alias -> (index of the spec, names followed); unavailable -> the reason, a string.
 Entry = int | tuple[int, tuple[str, ...]] | str
@@ -114,34 +117,40 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [items]
 
 
-def runtime_view(lock: Lock, lock_sha256: str) -> RuntimeView:
+def runtime_view(lock: Lockfile, lock_sha256: str) -> RuntimeView:
     specs: list[tuple[str, str, Frozen]] = []
     index: dict[tuple[str, str], int] = {}
-    for backend in sorted(lock["models"]):
-        for model in sorted(lock["models"][backend]):
-            index[(backend, model)] = len(specs)
-            specs.append((backend, model, frozen(lock["models"][backend][model])))
+    merged: dict[tuple[str, str], Any] = {}
+    for by_backend in lock.models.values():
+        for backend, named in by_backend.items():
+            for model, spec in named.items():
+                merged[(backend, model)] = spec
+    for backend, model in sorted(merged):
+        index[(backend, model)] = len(specs)
+        specs.append((backend, model, frozen(merged[(backend, model)])))
 
-    def entry(resolution: Mapping[str, Any]) -> Entry:
-        if resolution["backend"] is None:
-            return str(resolution["unavailable"])
-        return index[(resolution["backend"], resolution["model"])], tuple(resolution["path"])
+    def entry(resolution: L.Resolution) -> Entry:
+        if resolution.backend is None or resolution.model is None:
+            return str(resolution.unavailable)
+        return index[(resolution.backend, resolution.model)], resolution.path
 
-    profiles = tuple(sorted(lock["profiles"]))
-    aliases = tuple(sorted(lock["deck"]["aliases"]))
+    llm = lock.decks[ModelType.LLM]
+    profiles = tuple(sorted(lock.profiles))
+    aliases = tuple(sorted(llm.aliases))
     models = sorted({model for _, model, _ in specs})
     names = sorted({*models, *aliases})
     tables: list[dict[str, Entry]] = []
     for profile in profiles:
-        data = lock["profiles"][profile]
+        answers = lock.profiles[profile].answers
         table: dict[str, Entry] = {}
-        for model, routing in data["routing"].items():
-            table[model] = (
-                f"{model}: {routing['unavailable']}"
-                if routing["backend"] is None
-                else index[(routing["backend"], model)]
-            )
-        for alias, resolution in data["aliases"].items():
+        for typed in answers.values():
+            for model, routing in typed.routing.items():
+                table[model] = (
+                    f"{model}: {routing.unavailable}"
+                    if routing.backend is None
+                    else index[(routing.backend, model)]
+                )
+        for alias, resolution in answers[ModelType.LLM].aliases.items():
             table[alias] = entry(resolution)  # an alias shadows a model of the same name
         tables.append(table)
     handle_sections = tuple(
@@ -160,22 +169,25 @@ def runtime_view(lock: Lock, lock_sha256: str) -> RuntimeView:
         for number, chunk in enumerate(_chunks(specs, SPECS_PER_SECTION))
     )
 
-    preset_names = tuple(sorted(lock["deck"]["presets"]))
+    preset_names = tuple(sorted(llm.presets))
     presets = PresetsView(
         names=preset_names,
-        params=tuple(_preset_params(lock["deck"]["presets"][name]) for name in preset_names),
+        params=tuple(_preset_params(llm.presets[name]) for name in preset_names),
         rows=tuple(
             (
                 profile,
-                tuple(entry(lock["profiles"][profile]["presets"][name]) for name in preset_names),
+                tuple(
+                    entry(lock.profiles[profile].answers[ModelType.LLM].presets[name])
+                    for name in preset_names
+                ),
             )
             for profile in profiles
         ),
     )
     choices = tuple(
-        (kind, (c["kind"], c["target"]))
-        for kind, c in sorted(lock["choices"].items())
-        if c["target"] is not None
+        (kind, (c.kind, c.target))
+        for kind, c in sorted(llm.choices.items())
+        if c.target is not None
     )
     types = TypeViews(
         handle=literal_type(
@@ -190,11 +202,11 @@ def runtime_view(lock: Lock, lock_sha256: str) -> RuntimeView:
         ),
         preset=literal_type(preset_names),
         profile=literal_type(profiles),
-        backend=literal_type(lock["backends"]),
+        backend=literal_type(lock.backends),
     )
     return RuntimeView(
         lock_sha256=lock_sha256,
-        active_profile=lock["active_profile"],
+        active_profile=lock.active_profile,
         profiles=profiles,
         choices=choices,
         handle_bounds=tuple(s.names[0] for s in handle_sections[1:]),
@@ -204,7 +216,9 @@ def runtime_view(lock: Lock, lock_sha256: str) -> RuntimeView:
         data_module="_deck_data",
         presets=presets,
         aliases=aliases,
-        backends=tuple((name, frozen(b)) for name, b in sorted(lock["backends"].items())),
+        backends=tuple(
+            (name, frozen(backend_json(b))) for name, b in sorted(lock.backends.items())
+        ),
         types=types,
     )
 

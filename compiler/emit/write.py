@@ -44,10 +44,13 @@ LOCK_NAME = ".deckc.lock"  # the lock file of earlier deckc versions; dropped on
 _STAGING, _BACKUP = "deckc-new-", "deckc-old-"
 
 
-def write_outputs(out_dir: Path, files: Mapping[str, str]) -> list[str]:
+def write_outputs(out_dir: Path, files: Mapping[str, str], shown: str | None = None) -> list[str]:
     """Replace ``out_dir``'s outputs by ``files`` (relative path -> text), atomically.
 
-    Returns the paths whose content changed; when none did, nothing is replaced."""
+    ``shown`` is how bytecode names the directory (``Origin.out_dir``: the same whatever the
+    working directory; ``out_dir`` as given by default).  Returns the paths whose content
+    changed; when none did, nothing is replaced."""
+    display = Path(shown) if shown is not None else out_dir
     target = out_dir.resolve()
     if os.path.lexists(target) and not target.is_dir():
         raise NotADirectoryError(f"{out_dir} exists and is not a directory")
@@ -56,12 +59,12 @@ def write_outputs(out_dir: Path, files: Mapping[str, str]) -> list[str]:
         _recover(target)
         changed = [rel for rel, text in sorted(files.items()) if _differs(target / rel, text)]
         if not changed:
-            byte_compile(out_dir, [rel for rel in files if rel.endswith(".py")])
+            _byte_compile(out_dir, display, [rel for rel in files if rel.endswith(".py")])
             return []
         if _must_write_in_place(target):
-            _write_in_place(target, out_dir, files)
+            _write_in_place(target, display, files)
         else:
-            _swap_in(target, out_dir, files)
+            _swap_in(target, display, files)
     return changed
 
 
@@ -295,9 +298,10 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def byte_compile(out_dir: Path, modules: list[str]) -> None:
-    """Hash-checked bytecode for each module of ``out_dir``, written atomically by py_compile."""
-    _byte_compile(out_dir, out_dir, modules)
+def byte_compile(out_dir: Path, modules: list[str], shown: str | None = None) -> None:
+    """Hash-checked bytecode for each module of ``out_dir``, written atomically by py_compile
+    (``shown``: as in :func:`write_outputs`)."""
+    _byte_compile(out_dir, Path(shown) if shown is not None else out_dir, modules)
 
 
 def _byte_compile(directory: Path, shown: Path, modules: list[str]) -> None:

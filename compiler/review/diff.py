@@ -14,12 +14,23 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
+from compiler.core.ir import ModelType
 from compiler.core.naming import format_key_path
-from compiler.emit.lockfile import Lock
+from compiler.emit.lock import (
+    Answers,
+    Backend,
+    Deck,
+    Lockfile,
+    Profile,
+    Resolution,
+    Route,
+    Routing,
+)
+from compiler.emit.lockfile import backend_json, choice_json, to_json
 
 Json = Any
 NOT_COMPARED = ("_generated", "provenance", "sources")
@@ -34,6 +45,7 @@ class Section(enum.Enum):
     MODELS = "Models"
     COSTS = "Costs"
     ALIASES = "Aliases"
+    WATERFALLS = "Waterfalls"
     PRESETS = "Presets"
     CHOICES = "Choices"
     PROFILES = "Profiles"
@@ -52,10 +64,14 @@ class Kind(enum.Enum):
     MODEL_ADDED = "model_added"
     MODEL_REMOVED = "model_removed"
     MODEL_CHANGED = "model_changed"
+    DIALECT_CHANGED = "dialect_changed"
     COST_CHANGED = "cost_changed"
     ALIAS_ADDED = "alias_added"
     ALIAS_REMOVED = "alias_removed"
     ALIAS_REPOINTED = "alias_repointed"
+    WATERFALL_ADDED = "waterfall_added"
+    WATERFALL_REMOVED = "waterfall_removed"
+    WATERFALL_CHANGED = "waterfall_changed"
     PRESET_ADDED = "preset_added"
     PRESET_REMOVED = "preset_removed"
     PRESET_CHANGED = "preset_changed"
@@ -85,6 +101,8 @@ _SECTIONS = {
     "model": Section.MODELS,
     "cost": Section.COSTS,
     "alias": Section.ALIASES,
+    "waterfall": Section.WATERFALLS,
+    "dialect": Section.OTHER,
     "preset": Section.PRESETS,
     "choice": Section.CHOICES,
     "active": Section.PROFILES,
@@ -120,6 +138,7 @@ class Change:
     old: Json = None
     new: Json = None
     namespace: str = ""
+    model_type: str = "llm"
     backend: str | None = None
     profiles: tuple[str, ...] = ()
     fields: tuple[FieldChange, ...] = ()
@@ -131,7 +150,8 @@ class Change:
 
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(Kind)}
-_NAMESPACE_ORDER = {"": 0, "model": 1, "alias": 2, "preset": 3}
+_NAMESPACE_ORDER = {"": 0, "model": 1, "alias": 2, "waterfall": 3, "preset": 4}
+_TYPE_ORDER = {t.value: i for i, t in enumerate(ModelType)}
 _SECTION_ORDER = {section: i for i, section in enumerate(Section)}
 
 
@@ -141,6 +161,7 @@ def _sort_key(change: Change) -> tuple[Any, ...]:
         return (section, change.profiles, _KIND_ORDER[change.kind], change.subject)
     return (
         section,
+        _TYPE_ORDER[change.model_type],
         _NAMESPACE_ORDER[change.namespace],
         change.subject,
         _KIND_ORDER[change.kind],
@@ -149,16 +170,22 @@ def _sort_key(change: Change) -> tuple[Any, ...]:
     )
 
 
-def diff_locks(old: Lock, new: Lock) -> tuple[Change, ...]:
+def diff_locks(old: Lockfile, new: Lockfile) -> tuple[Change, ...]:
     """Every semantic difference between two lockfiles, sorted for reading."""
-    changes = [
-        *_backends(old["backends"], new["backends"]),
-        *_models(old["models"], new["models"]),
-        *_aliases(old["deck"]["aliases"], new["deck"]["aliases"]),
-        *_records(old["deck"]["presets"], new["deck"]["presets"], "preset"),
-        *_records(old["choices"], new["choices"], "choice"),
-        *_profiles(old, new),
-    ]
+    changes: list[Change] = [*_backends(old.backends, new.backends)]
+    if old.dialect != new.dialect:
+        changes.append(Change(Kind.DIALECT_CHANGED, "dialect", old.dialect, new.dialect))
+    for model_type in _types(old, new):
+        was, now = old.decks.get(model_type, EMPTY_DECK), new.decks.get(model_type, EMPTY_DECK)
+        typed = [
+            *_models(old.models.get(model_type, {}), new.models.get(model_type, {})),
+            *_aliases(was.aliases, now.aliases),
+            *_waterfalls(was.waterfalls, now.waterfalls),
+            *_records(was.presets, now.presets, "preset"),
+            *_records(_choices(was), _choices(now), "choice"),
+        ]
+        changes += [replace(c, model_type=model_type.value) for c in typed]
+    changes += _profiles(old, new)
     if not changes:  # a safety net: no difference may ever go unreported
         changes = [
             Change(Kind.OTHER, f.field, f.old, f.new)
@@ -167,8 +194,19 @@ def diff_locks(old: Lock, new: Lock) -> tuple[Change, ...]:
     return tuple(sorted(changes, key=_sort_key))
 
 
-def _semantic(lock: Lock) -> dict[str, Json]:
-    return {key: value for key, value in lock.items() if key not in NOT_COMPARED}
+EMPTY_DECK = Deck(aliases={})
+
+
+def _types(old: Lockfile, new: Lockfile) -> list[ModelType]:
+    return [t for t in ModelType if t in old.model_types() or t in new.model_types()]
+
+
+def _choices(deck: Deck) -> dict[str, Json]:
+    return {kind: choice_json(c) for kind, c in deck.choices.items()}
+
+
+def _semantic(lock: Lockfile) -> dict[str, Json]:
+    return {key: value for key, value in to_json(lock).items() if key not in NOT_COMPARED}
 
 
 def _split(
@@ -196,16 +234,20 @@ def leaf_changes(old: Json, new: Json, path: tuple[str | int, ...] = ()) -> list
     return [FieldChange(format_key_path(path), old, new)]
 
 
+def _each(table: Mapping[str, Any], entry: Callable[[Any], Json]) -> dict[str, Json]:
+    return {key: entry(value) for key, value in table.items()}
+
+
 def _without(record: Mapping[str, Json], keys: Iterable[str]) -> dict[str, Json]:
     return {k: v for k, v in record.items() if k not in keys}
 
 
-def _backends(old: Mapping[str, Json], new: Mapping[str, Json]) -> Iterator[Change]:
+def _backends(old: Mapping[str, Backend], new: Mapping[str, Backend]) -> Iterator[Change]:
     added, removed, common = _split(old, new)
-    yield from (Change(Kind.BACKEND_ADDED, name, new=new[name]["enabled"]) for name in added)
-    yield from (Change(Kind.BACKEND_REMOVED, name, old=old[name]["enabled"]) for name in removed)
+    yield from (Change(Kind.BACKEND_ADDED, name, new=new[name].enabled) for name in added)
+    yield from (Change(Kind.BACKEND_REMOVED, name, old=old[name].enabled) for name in removed)
     for name in common:
-        was, now = old[name], new[name]
+        was, now = backend_json(old[name]), backend_json(new[name])
         if was["enabled"] != now["enabled"]:
             kind = Kind.BACKEND_ENABLED if now["enabled"] else Kind.BACKEND_DISABLED
             yield Change(kind, name, was["enabled"], now["enabled"])
@@ -249,7 +291,14 @@ def relative_change(old: Json, new: Json) -> float | None:
     return round((new - old) / old, 6) if numbers and old else None
 
 
-def _aliases(old: Mapping[str, Json], new: Mapping[str, Json]) -> Iterator[Change]:
+def _written(value: str | tuple[str, ...]) -> Json:
+    return value if isinstance(value, str) else list(value)
+
+
+def _aliases(
+    old: Mapping[str, str | tuple[str, ...]], new: Mapping[str, str | tuple[str, ...]]
+) -> Iterator[Change]:
+    old, new = _each(old, _written), _each(new, _written)
     added, removed, common = _split(old, new)
     yield from (Change(Kind.ALIAS_ADDED, name, new=new[name], namespace="alias") for name in added)
     yield from (
@@ -258,6 +307,18 @@ def _aliases(old: Mapping[str, Json], new: Mapping[str, Json]) -> Iterator[Chang
     for name in common:
         if old[name] != new[name]:
             yield Change(Kind.ALIAS_REPOINTED, name, old[name], new[name], namespace="alias")
+
+
+def _waterfalls(
+    old: Mapping[str, tuple[str, ...]], new: Mapping[str, tuple[str, ...]]
+) -> Iterator[Change]:
+    where: dict[str, Any] = {"namespace": "waterfall"}
+    added, removed, common = _split(old, new)
+    yield from (Change(Kind.WATERFALL_ADDED, n, new=list(new[n]), **where) for n in added)
+    yield from (Change(Kind.WATERFALL_REMOVED, n, old=list(old[n]), **where) for n in removed)
+    for name in common:
+        if old[name] != new[name]:
+            yield Change(Kind.WATERFALL_CHANGED, name, list(old[name]), list(new[name]), **where)
 
 
 def _records(old: Mapping[str, Json], new: Mapping[str, Json], what: str) -> Iterator[Change]:
@@ -274,37 +335,51 @@ def _records(old: Mapping[str, Json], new: Mapping[str, Json], what: str) -> Ite
             yield Change(Kind(f"{what}_changed"), name, fields=tuple(fields), namespace=space)
 
 
-def _profiles(old: Lock, new: Lock) -> Iterator[Change]:
-    if old["active_profile"] != new["active_profile"]:
+def _profiles(old: Lockfile, new: Lockfile) -> Iterator[Change]:
+    if old.active_profile != new.active_profile:
         yield Change(
-            Kind.ACTIVE_PROFILE_CHANGED,
-            "active_profile",
-            old["active_profile"],
-            new["active_profile"],
+            Kind.ACTIVE_PROFILE_CHANGED, "active_profile", old.active_profile, new.active_profile
         )
-    added, removed, common = _split(old["profiles"], new["profiles"])
+    added, removed, common = _split(old.profiles, new.profiles)
     yield from (Change(Kind.PROFILE_ADDED, p, profiles=(p,)) for p in added)
     yield from (Change(Kind.PROFILE_REMOVED, p, profiles=(p,)) for p in removed)
     effects: list[Change] = []
     for name in common:
-        was, now = old["profiles"][name], new["profiles"][name]
-        settings = ("default", "description", "fallback_order")
-        fields = leaf_changes({k: was[k] for k in settings}, {k: now[k] for k in settings})
-        fields += _route_order(was["routes"], now["routes"])
+        was, now = old.profiles[name], new.profiles[name]
+        fields = leaf_changes(_settings(was), _settings(now))
+        fields += _route_order(was.routes, now.routes)
         if fields:
             yield Change(Kind.PROFILE_CHANGED, name, profiles=(name,), fields=tuple(fields))
-        yield from _routes(name, was["routes"], now["routes"])
-        effects += _effects(name, "model", was["routing"], now["routing"])
-        effects += _effects(name, "alias", was["aliases"], now["aliases"])
-        effects += _effects(name, "preset", was["presets"], now["presets"])
+        yield from _routes(name, was.routes, now.routes)
+        for model_type in _types(old, new):
+            before = was.answers.get(model_type, EMPTY_ANSWERS)
+            after = now.answers.get(model_type, EMPTY_ANSWERS)
+            typed = [
+                *_effects(name, "model", before.routing, after.routing),
+                *_effects(name, "alias", before.aliases, after.aliases),
+                *_effects(name, "waterfall", before.waterfalls, after.waterfalls),
+                *_effects(name, "preset", before.presets, after.presets),
+            ]
+            effects += [replace(c, model_type=model_type.value) for c in typed]
     yield from group_profiles(effects)
 
 
-def _route_key(route: Mapping[str, Json]) -> str:
-    return f"{route['pattern']}{' (optional)' if route['optional'] else ''}"
+EMPTY_ANSWERS = Answers({}, {}, {}, {})
 
 
-def _route_order(old: list[Json], new: list[Json]) -> list[FieldChange]:
+def _settings(profile: Profile) -> dict[str, Json]:
+    return {
+        "default": profile.default,
+        "description": profile.description,
+        "fallback_order": list(profile.fallback_order),
+    }
+
+
+def _route_key(route: Route) -> str:
+    return f"{route.pattern}{' (optional)' if route.optional else ''}"
+
+
+def _route_order(old: Sequence[Route], new: Sequence[Route]) -> list[FieldChange]:
     """Routes that both sides have, when their order changed (wildcards: the first match wins)."""
     was = [_route_key(r) for r in old]
     now = [_route_key(r) for r in new]
@@ -313,7 +388,7 @@ def _route_order(old: list[Json], new: list[Json]) -> list[FieldChange]:
     return [] if kept_was == kept_now else [FieldChange("routes order", kept_was, kept_now)]
 
 
-def _routes(profile: str, old: list[Json], new: list[Json]) -> Iterator[Change]:
+def _routes(profile: str, old: Sequence[Route], new: Sequence[Route]) -> Iterator[Change]:
     """Routes added, removed or sent elsewhere (``detail`` says "optional" for optional ones)."""
     was = {_route_key(r): r for r in old}
     now = {_route_key(r): r for r in new}
@@ -321,19 +396,18 @@ def _routes(profile: str, old: list[Json], new: list[Json]) -> Iterator[Change]:
 
     def change(kind: Kind, key: str, before: Json, after: Json) -> Change:
         route = now.get(key) or was[key]
-        optional = "optional" if route["optional"] else None
-        return Change(kind, route["pattern"], before, after, profiles=(profile,), detail=optional)
+        optional = "optional" if route.optional else None
+        return Change(kind, route.pattern, before, after, profiles=(profile,), detail=optional)
 
-    yield from (change(Kind.ROUTE_ADDED, k, None, now[k]["backend"]) for k in added)
-    yield from (change(Kind.ROUTE_REMOVED, k, was[k]["backend"], None) for k in removed)
+    yield from (change(Kind.ROUTE_ADDED, k, None, now[k].backend) for k in added)
+    yield from (change(Kind.ROUTE_REMOVED, k, was[k].backend, None) for k in removed)
     for key in common:
-        if was[key]["backend"] != now[key]["backend"]:
-            yield change(Kind.ROUTE_CHANGED, key, was[key]["backend"], now[key]["backend"])
+        if was[key].backend != now[key].backend:
+            yield change(Kind.ROUTE_CHANGED, key, was[key].backend, now[key].backend)
 
 
-def _rule(entry: Mapping[str, Json]) -> str:
-    pattern = entry.get("pattern")
-    return f"{entry['rule']} `{pattern}`" if pattern is not None else str(entry["rule"])
+def _rule(entry: Routing) -> str:
+    return f"{entry.rule} `{entry.pattern}`" if entry.pattern is not None else str(entry.rule)
 
 
 class _Outcome(NamedTuple):
@@ -345,27 +419,30 @@ class _Outcome(NamedTuple):
     rule: str | None
 
 
-def _outcome(namespace: str, name: str, entry: Mapping[str, Json]) -> _Outcome:
-    if namespace == "model":  # a routing entry
-        routed = entry["backend"] is not None
+def _outcome(name: str, entry: Routing | Resolution) -> _Outcome:
+    if isinstance(entry, Routing):
+        routed = entry.backend is not None
         return _Outcome(
             name,
-            entry["backend"],
-            None if routed else entry["unavailable"],
+            entry.backend,
+            None if routed else entry.unavailable,
             _rule(entry) if routed else None,
         )
-    return _Outcome(entry["model"], entry["backend"], entry.get("unavailable"), None)
+    return _Outcome(entry.model, entry.backend, entry.unavailable, None)
 
 
 def _effects(
-    profile: str, namespace: str, old: Mapping[str, Json], new: Mapping[str, Json]
+    profile: str,
+    namespace: str,
+    old: Mapping[str, Routing] | Mapping[str, Resolution],
+    new: Mapping[str, Routing] | Mapping[str, Resolution],
 ) -> Iterator[Change]:
-    """Under one profile: models that moved to another backend, aliases or presets that resolve
-    to another model, and handles that became unavailable or available again."""
+    """Under one profile: models that moved to another backend, aliases, waterfalls or presets
+    that resolve to another model, and handles that became unavailable or available again."""
     where: dict[str, Any] = {"namespace": namespace, "profiles": (profile,)}
     for name in sorted(new):
-        now = _outcome(namespace, name, new[name])
-        was = _outcome(namespace, name, old[name]) if name in old else None
+        now = _outcome(name, new[name])
+        was = _outcome(name, old[name]) if name in old else None
         if now.reason is not None:
             if was is None or was.reason is None:
                 yield Change(Kind.BECAME_UNAVAILABLE, name, detail=now.reason, **where)
@@ -389,6 +466,7 @@ def group_profiles(changes: Iterable[Change]) -> list[Change]:
             [
                 change.kind.value,
                 change.subject,
+                change.model_type,
                 change.namespace,
                 change.backend,
                 change.old,

@@ -49,6 +49,10 @@ def _fields(change: Change) -> str:
     return "; ".join(_field(f) for f in change.fields)
 
 
+def _name(change: Change) -> str:
+    return f"{show(change.subject)}{_typed(change)}"
+
+
 def _under(change: Change) -> str:
     return "under " + ", ".join(show(p) for p in change.profiles)
 
@@ -63,11 +67,16 @@ def _route(change: Change) -> str:
 
 
 def _on(change: Change) -> str:
-    return f"{show(change.subject)} on {show(change.backend)}"
+    return f"{show(change.subject)}{_typed(change)} on {show(change.backend)}"
+
+
+def _typed(change: Change) -> str:
+    """`` (img_gen)`` after a name of any model type but ``llm``."""
+    return "" if change.model_type == "llm" else f" ({change.model_type})"
 
 
 def _handle(change: Change) -> str:
-    return f"{change.namespace} {show(change.subject)}"
+    return f"{change.namespace} {show(change.subject)}{_typed(change)}"
 
 
 def _available_again(c: Change) -> str:
@@ -87,15 +96,19 @@ _LINES: dict[Kind, Callable[[Change], str]] = {
     Kind.MODEL_REMOVED: lambda c: f"- {_on(c)}",
     Kind.MODEL_CHANGED: lambda c: f"~ {_on(c)}: {_fields(c)}",
     Kind.COST_CHANGED: lambda c: f"~ {_on(c)}: {_fields(c)}",
-    Kind.ALIAS_ADDED: lambda c: f"+ {show(c.subject)} -> {show(c.new)}",
-    Kind.ALIAS_REMOVED: lambda c: f"- {show(c.subject)} (was -> {show(c.old)})",
-    Kind.ALIAS_REPOINTED: lambda c: f"~ {show(c.subject)}: {show(c.old)} -> {show(c.new)}",
-    Kind.PRESET_ADDED: lambda c: f"+ {show(c.subject)}: {show(c.new)}",
-    Kind.PRESET_REMOVED: lambda c: f"- {show(c.subject)} (was {show(c.old)})",
-    Kind.PRESET_CHANGED: lambda c: f"~ {show(c.subject)}: {_fields(c)}",
-    Kind.CHOICE_ADDED: lambda c: f"+ {show(c.subject)}: {show(c.new)}",
-    Kind.CHOICE_REMOVED: lambda c: f"- {show(c.subject)} (was {show(c.old)})",
-    Kind.CHOICE_CHANGED: lambda c: f"~ {show(c.subject)}: {_fields(c)}",
+    Kind.DIALECT_CHANGED: lambda c: f"~ dialect: {show(c.old)} -> {show(c.new)}",
+    Kind.ALIAS_ADDED: lambda c: f"+ {_name(c)} -> {show(c.new)}",
+    Kind.ALIAS_REMOVED: lambda c: f"- {_name(c)} (was -> {show(c.old)})",
+    Kind.ALIAS_REPOINTED: lambda c: f"~ {_name(c)}: {show(c.old)} -> {show(c.new)}",
+    Kind.WATERFALL_ADDED: lambda c: f"+ {_name(c)}: {show(c.new)}",
+    Kind.WATERFALL_REMOVED: lambda c: f"- {_name(c)} (was {show(c.old)})",
+    Kind.WATERFALL_CHANGED: lambda c: f"~ {_name(c)}: {show(c.old)} -> {show(c.new)}",
+    Kind.PRESET_ADDED: lambda c: f"+ {_name(c)}: {show(c.new)}",
+    Kind.PRESET_REMOVED: lambda c: f"- {_name(c)} (was {show(c.old)})",
+    Kind.PRESET_CHANGED: lambda c: f"~ {_name(c)}: {_fields(c)}",
+    Kind.CHOICE_ADDED: lambda c: f"+ {_name(c)}: {show(c.new)}",
+    Kind.CHOICE_REMOVED: lambda c: f"- {_name(c)} (was {show(c.old)})",
+    Kind.CHOICE_CHANGED: lambda c: f"~ {_name(c)}: {_fields(c)}",
     Kind.ACTIVE_PROFILE_CHANGED: lambda c: f"~ active profile: {show(c.old)} -> {show(c.new)}",
     Kind.PROFILE_ADDED: lambda c: f"+ {_profile(c)}",
     Kind.PROFILE_REMOVED: lambda c: f"- {_profile(c)}",
@@ -142,6 +155,7 @@ def change_record(change: Change) -> dict[str, Json]:
             for f in change.fields
         ],
         "kind": change.kind.value,
+        "model_type": change.model_type,
         "namespace": change.namespace or None,
         "new": change.new,
         "old": change.old,

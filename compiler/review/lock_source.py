@@ -1,80 +1,34 @@
 """Lockfiles to compare, read from a file or from the output directory at a git revision.
 
 The only place deckc runs git (``git show REV:./<out>/deck.lock.json``); the core stages never
-do.  A lockfile is checked before anything compares it: valid JSON, this deckc's schema version,
-valid against ``schema/deck.lock.schema.json``.  Every failure is raised as :class:`CompileFailed`
-holding located :class:`LockfileError` s.
+do.  What it finds is read by the one lockfile reader (:mod:`compiler.emit.lockread`), which
+checks it against the schema of its version and reads versions 1 and 2.  Every failure is raised
+as :class:`CompileFailed` holding located :class:`LockfileError` s.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from compiler.core.errors import CompileFailed, DeckError, Location
-from compiler.core.resources import load_schema
-from compiler.emit.lockfile import LOCK_SCHEMA, SCHEMA_VERSION, Lock
+from compiler.core.errors import CompileFailed, Location
+from compiler.emit.lock import Lockfile
+from compiler.emit.lockread import LockfileError, parse_lock
 from compiler.emit.render import LOCKFILE
 
-
-class LockfileError(DeckError):
-    """A lockfile given to ``deckc diff`` cannot be read, parsed or understood."""
+__all__ = ["LoadedLock", "LockfileError", "from_file", "from_revision", "locate"]
 
 
 @dataclass(frozen=True)
 class LoadedLock:
     label: str  # how to name it to the user: a path, or REV:path
-    lock: Lock
+    lock: Lockfile
 
 
 def _fail(message: str, label: str, **where: Any) -> CompileFailed:
     return CompileFailed([LockfileError(message, location=Location(label), **where)])
-
-
-@cache
-def _validator() -> Any:
-    import jsonschema  # only when a lockfile is read: ~0.1 s that compile does not need
-
-    return jsonschema.Draft202012Validator(load_schema(LOCK_SCHEMA))
-
-
-def parse_lock(text: str, label: str) -> Lock:
-    """The lockfile in ``text``, shown as ``label`` in errors."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        located = Location(label, exc.lineno, exc.colno)
-        raise CompileFailed(
-            [LockfileError(f"not valid JSON: {exc.msg}", location=located)]
-        ) from None
-    if not isinstance(data, dict):
-        raise _fail("not a deckc lockfile (not a JSON object)", label)
-    header = data.get("_generated")
-    version = header.get("schema_version") if isinstance(header, dict) else None
-    if version != SCHEMA_VERSION:
-        raise _fail(
-            f"lockfile schema version {json.dumps(version)}; this deckc reads version "
-            f"{SCHEMA_VERSION}",
-            label,
-            key_path=("_generated", "schema_version"),
-            hint="compare lockfiles written by the same deckc version "
-            "(recompile the older one with `deckc compile --force`)",
-        )
-    problems = [
-        LockfileError(
-            f"not a valid lockfile: {error.message}",
-            location=Location(label),
-            key_path=tuple(error.absolute_path),
-        )
-        for error in _validator().iter_errors(data)
-    ]
-    if problems:
-        raise CompileFailed(problems)
-    return data
 
 
 def _decode(raw: bytes, label: str) -> str:
