@@ -58,8 +58,8 @@ fuzz: $(STAMP)  ## long fuzz of the loader and the compile: atheris (if installe
 mutation: $(STAMP)  ## mutmut over routing, patterns and resolve, in a copy of the tree (~10 min)
 	$(BIN)/python -m fuzz.mutation
 
-records: $(STAMP)  ## regenerate the record types from schema/deck.lock.schema.json
-	$(BIN)/python tools/gen_records.py templates/records.py
+records: $(STAMP)  ## regenerate compiler/runtime/records.py from schema/deck.lock.schema.json
+	$(BIN)/python tools/gen_records.py
 
 clean:
 	rm -rf $(VENV) $(LITELLM_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.gen_config import SHAPES, generate  # noqa: E402
+from compiler.core.ir import ModelType  # noqa: E402
+from compiler.emit.lock import Lockfile  # noqa: E402
+from compiler.emit.lockread import parse_lock  # noqa: E402
 
 PYTHON = sys.executable
 DECKC = str(Path(PYTHON).with_name("deckc"))
@@ -100,14 +103,15 @@ def runtime_figures(repeats: int) -> list[Figure]:
     from tests.conftest import import_generated  # the committed example, as a fresh package
 
     deck = import_generated(ROOT / "generated")
-    lock = json.loads((ROOT / "generated" / "deck.lock.json").read_text(encoding="utf-8"))
+    lock = _lock(ROOT / "generated")
     active = deck.ACTIVE_PROFILE
     other = next(p for p in deck.PROFILES if p != active)
     alias = _available(lock, active, "aliases")
     also = _available(lock, other, "aliases")
     preset = _available(lock, active, "presets")
-    handles = {name: name for name in lock["profiles"][active]["routing"]}
-    handles.update((name, name) for name in lock["deck"]["aliases"])
+    answers = lock.profiles[active].answers[ModelType.LLM]
+    handles = {name: name for name in answers.routing}
+    handles.update((name, name) for name in answers.aliases)
     cases: dict[str, tuple[str, dict[str, Any]]] = {
         "dict": ("table[key]", {"table": handles, "key": alias}),
         "resolve": ("deck.resolve(key)", {"deck": deck, "key": alias}),
@@ -158,13 +162,18 @@ def _noop(handle: str, profile: str | None = None) -> str:
     return handle
 
 
-def _available(lock: dict[str, Any], profile: str, section: str) -> str:
-    """The first name of ``section`` available under ``profile`` (an alias chain if possible)."""
-    table = lock["profiles"][profile][section]
-    ready = [name for name, r in sorted(table.items()) if r["backend"] is not None]
-    chained = [name for name in ready if len(table[name]["path"]) > 2]
-    name: str = (chained or ready)[0]
-    return name
+def _lock(out_dir: Path) -> Lockfile:
+    return parse_lock((out_dir / "deck.lock.json").read_text(encoding="utf-8"), "deck.lock.json")
+
+
+def _available(lock: Lockfile, profile: str, section: str) -> str:
+    """The first LLM alias or preset (``section``) available under ``profile``, an alias chain
+    if possible."""
+    answers = lock.profiles[profile].answers[ModelType.LLM]
+    table = answers.aliases if section == "aliases" else answers.presets
+    ready = [name for name, r in sorted(table.items()) if r.backend is not None]
+    chained = [name for name in ready if len(table[name].path) > 2]
+    return (chained or ready)[0]
 
 
 # --- 2-3. cold start ------------------------------------------------------------------------
@@ -353,8 +362,8 @@ def warm_up() -> None:
 
 
 def _handle(out_dir: Path) -> str:
-    lock = json.loads((out_dir / "deck.lock.json").read_text(encoding="utf-8"))
-    return _available(lock, lock["active_profile"], "aliases")
+    lock = _lock(out_dir)
+    return _available(lock, lock.active_profile, "aliases")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

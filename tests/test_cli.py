@@ -13,7 +13,7 @@ from tests.conftest import run
 def test_compile_then_up_to_date(project: Path) -> None:
     first = run("compile")
     assert first.exit_code == 0
-    assert first.stdout.startswith("deckc: wrote 9 file(s) to generated (lock ")
+    assert first.stdout.startswith("deckc: wrote 16 file(s) to generated (lock ")
     assert (project / "generated" / "deck.lock.json").is_file()
     again = run("compile")
     assert again.stdout == "deckc: generated is up to date\n"
@@ -54,7 +54,7 @@ def test_error_locations_are_relative_to_the_working_directory(project: Path) ->
     [
         ("source", ".pipelex/inference/deck/overrides.toml: changed since generated was compiled"),
         ("edit", "generated/deck.py: edited by hand (differs from what deckc wrote)"),
-        ("delete", "generated/_deck_data.py: missing"),
+        ("delete", "generated/_runtime/_deck_llm.py: missing"),
     ],
 )
 def test_check_reports_stale_outputs(project: Path, change: str, expected: str) -> None:
@@ -66,7 +66,7 @@ def test_check_reports_stale_outputs(project: Path, change: str, expected: str) 
     elif change == "edit":
         (project / "generated" / "deck.py").write_text("# hand edit\n")
     else:
-        (project / "generated" / "_deck_data.py").unlink()
+        (project / "generated" / "_runtime" / "_deck_llm.py").unlink()
     result = run("check")
     assert result.exit_code == 1
     assert expected in result.stderr

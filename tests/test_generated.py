@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from compiler.cli import cli
-from compiler.emit.render import records_source
+from compiler.emit.render import runtime_sources
 from tests.conftest import EXAMPLE, GENERATED, ROOT
 
 
@@ -41,12 +41,21 @@ def test_deckc_check_says_generated_is_current() -> None:
 
 
 def test_record_types_regenerate_identically(tmp_path: Path) -> None:
-    """tools/gen_records.py (pinned datamodel-code-generator) reproduces templates/records.py."""
+    """tools/gen_records.py (pinned datamodel-code-generator) reproduces the runtime's records."""
     target = tmp_path / "records.py"
     subprocess.run(
         [sys.executable, str(ROOT / "tools" / "gen_records.py"), str(target)], check=True, cwd=ROOT
     )
-    assert target.read_text(encoding="utf-8") == records_source()
+    assert target.read_text(encoding="utf-8") == runtime_sources()["records.py"]
+
+
+def test_the_runtime_is_copied_unchanged_and_its_stub_is_not() -> None:
+    copied = {p.name: p.read_text(encoding="utf-8") for p in (GENERATED / "_runtime").glob("*.py")}
+    for name, source in runtime_sources().items():
+        assert copied[name].endswith("\n" + source), name
+        assert copied[name].startswith("# Copied by deckc ")
+    assert not (GENERATED / "_runtime" / "_index.pyi").exists()
+    assert (GENERATED / "_runtime" / "_index.py").is_file()
 
 
 def test_compile_writes_bytecode_that_needs_no_writing(tmp_path: Path) -> None:
@@ -54,7 +63,7 @@ def test_compile_writes_bytecode_that_needs_no_writing(tmp_path: Path) -> None:
 
     out = tmp_path / "out"
     CliRunner().invoke(cli, ["compile", "--config-dir", str(EXAMPLE), "--out", str(out)])
-    for module in ("deck.py", "_deck_data.py", "records.py", "__init__.py"):
+    for module in ("deck.py", "_runtime/_deck_llm.py", "_runtime/records.py", "__init__.py"):
         pyc = Path(importlib.util.cache_from_source(str(out / module)))
         assert pyc.is_file()
         flags = int.from_bytes(pyc.read_bytes()[4:8], "little")

@@ -154,7 +154,7 @@ def test_deepest_allowed_nesting_compiles_to_importable_python(tmp_path: Path) -
     depth = MAX_DEPTH - 2  # the model table and the x-y key are two of the levels
     write_config(small_config("", f"[m]\nx-y = {'[' * depth}1{']' * depth}\n"), tmp_path / "c")
     build = compile_dir(tmp_path / "c")
-    compile(build.files["_deck_data.py"], "_deck_data.py", "exec")
+    compile(build.files["_runtime/_deck_llm.py"], "_deck_llm.py", "exec")
 
 
 def test_keys_with_more_parts_than_tomli_allows(tmp_path: Path) -> None:

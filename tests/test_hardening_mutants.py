@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from compiler.core.errors import CompileFailed, Location, Span
-from compiler.core.ir import Alias, Deck, ModelKey, ModelType, Ref, RefKind
+from compiler.core.ir import Alias, Deck, Dialect, ModelKey, ModelType, Ref, RefKind
 from compiler.pipeline import analyse
 from compiler.semantics.decisions import (
     ChoiceTarget,
@@ -164,7 +164,9 @@ def test_what_the_resolver_records_for_references_that_are_reported_broken() -> 
 def test_a_fresh_resolver_follows_a_chain_from_any_handle() -> None:
     deck = llm_deck(build('[aliases]\ntop = "mid"\nmid = "m1"\n'))
     placement = Placement(m("m1"), "a", RuleKind.DEFAULT)
-    found = _Resolver(deck, {m("m1"): placement}).ref(Ref.parse("top", Span(Location("x"))))
+    found = _Resolver(deck, {m("m1"): placement}, Dialect.PIPELEX_0_10.bare_lookup).ref(
+        Ref.parse("top", Span(Location("x")))
+    )
     assert found == Resolution(
         "top",
         (Hop("top", RefKind.ALIAS, 0), Hop("mid", RefKind.ALIAS, 0)),

@@ -159,4 +159,4 @@ def test_generated_code_with_hostile_names_passes_mypy_strict(generated: Path) -
     )  # fmt: skip
     lines = [line for line in result.stdout.splitlines() if ": error:" in line]
     assert len(lines) == 1, result.stdout
-    assert lines[0].startswith('use.py:5: error: Argument 1 to "resolve" has incompatible type')
+    assert lines[0].startswith('use.py:5: error: No overload variant of "resolve" matches argument')

@@ -266,7 +266,14 @@ def test_files_deckc_does_not_own_are_kept_and_unchanged_outputs_keep_their_inod
     kept_inode = (out / "README.md").stat().st_ino
     unchanged = out / "py.typed"
     unchanged_stat = unchanged.stat()
-    assert write_outputs(out, {**NEW, "py.typed": ""}) == sorted(NEW)
+    changed = sorted(rel for rel in NEW if OLD.get(rel) != NEW[rel])
+    assert write_outputs(out, {**NEW, "py.typed": ""}) == changed
+    assert changed == [  # headers hold no lockfile hash: only what the edit changes is rewritten
+        "_runtime/_handles_llm_0.py",
+        "_runtime/_index.py",
+        "deck.lock.json",
+        "deck.manifest.json",
+    ]
     assert state(out) == lock_of(NEW)
     assert (out / "README.md").stat().st_ino == kept_inode
     assert (out / "sub" / "deeper" / "data.txt").read_text() == "kept too\n"

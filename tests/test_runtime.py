@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import os
+import pickle
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -57,7 +60,7 @@ def check_against_lock(deck: ModuleType, lock: Lockfile) -> int:
             else:
                 record = deck.resolve(handle, profile)
                 assert (record.backend, record.model, record.model_id) == expected
-                assert record.profile == profile
+                assert (record.profile, record.path) == (profile, entry.path)
                 assert record.spec.model_id == expected[2]
             compared += 1
         for name, entry in data.presets.items():
@@ -69,6 +72,7 @@ def check_against_lock(deck: ModuleType, lock: Lockfile) -> int:
                 continue
             record = deck.preset(name, profile)
             assert (record.backend, record.model, record.model_id) == expected
+            assert record.path == entry.path
             assert record.temperature == params.get("temperature")
             max_tokens = params.get("max_tokens")
             assert record.max_tokens == (None if max_tokens == "auto" else max_tokens)
@@ -145,64 +149,173 @@ def test_unavailable_handle_gives_the_compile_time_reason(
 
 def test_explicit_namespaces(example: tuple[ModuleType, Lockfile]) -> None:
     deck, _ = example
-    assert deck.resolve("@llm_to_engineer").preset is None
+    assert isinstance(deck.resolve("@llm_to_engineer"), deck.HandleRecord)
     assert deck.resolve("alias:llm_to_engineer").path[0] == "llm_to_engineer"
     assert deck.resolve("$llm_to_engineer").preset == "llm_to_engineer"
     assert deck.resolve("preset:llm_to_engineer").temperature == 0.3
+    assert deck.resolve("handle:gpt-4o").model == "gpt-4o"
     with pytest.raises(deck.LLMHandleNotFoundError, match="no alias named 'gpt-4o'"):
         deck.resolve("@gpt-4o")
+    with pytest.raises(deck.LLMHandleNotFoundError, match="no waterfall named 'best-llm'"):
+        deck.resolve("~best-llm")
     with pytest.raises(deck.LLMPresetNotFoundError, match="unknown preset 'nope'"):
         deck.preset("nope")
     with pytest.raises(deck.ProfileNotFoundError, match="'nowhere'"):
         deck.resolve("gpt-4o", "nowhere")
 
 
+def test_a_handle_record_and_a_preset_record(example: tuple[ModuleType, Lockfile]) -> None:
+    deck, _ = example
+    handle = deck.resolve("best-llm", "mixed")
+    assert isinstance(handle, deck.HandleRecord) and not isinstance(handle, deck.PresetRecord)
+    assert (handle.handle, handle.model, handle.model_type) == (
+        "best-llm",
+        "claude-4.1-opus",
+        "llm",
+    )
+    preset = deck.preset("llm_for_long_analysis", "mixed")
+    assert isinstance(preset, deck.PresetRecord)
+    assert (preset.preset, preset.target, preset.model) == (
+        "llm_for_long_analysis",
+        "best-llm",
+        "claude-4.1-opus",
+    )
+    assert (preset.temperature, preset.max_tokens, preset.reasoning_effort) == (0.2, 16000, "high")
+    assert preset.prompting_target == preset.spec.prompting_target == "anthropic"  # from the spec
+    assert deck.preset("llm_to_reason").max_tokens is None  # "auto"
+
+
 def test_choice_follows_overrides(example: tuple[ModuleType, Lockfile]) -> None:
     deck, lock = example
     for kind, choice in lock.decks[ModelType.LLM].choices.items():
         assert deck.choice(kind).preset == choice.target
+    with pytest.raises(deck.LLMPresetNotFoundError, match="no choice 'for_txt' is configured"):
+        deck.choice("for_txt")
+
+
+def test_records_are_immutable_all_the_way_down(example: tuple[ModuleType, Lockfile]) -> None:
+    deck, _ = example
+    record = deck.resolve("claude-4.1-opus", "mixed")
+    assert record.spec.costs == {"input": 15.0, "output": 75.0}
+    with pytest.raises(TypeError, match="read-only"):
+        record.spec.costs["input"] = 0
+    with pytest.raises(TypeError, match="read-only"):
+        record.spec.valued_constraints.update(x=1)
+    with pytest.raises(AttributeError, match="read-only"):
+        record.spec.max_tokens = 1
+    with pytest.raises(AttributeError, match="read-only"):
+        del record.model
+    assert isinstance(record.spec.inputs, tuple) and isinstance(record.path, tuple)
+    assert deck.resolve("claude-4.1-opus", "mixed").spec.costs["input"] == 15.0
+
+
+def test_records_hash_copy_and_pickle_by_value(example: tuple[ModuleType, Lockfile]) -> None:
+    deck, _ = example
+    record = deck.preset("llm_for_long_analysis", "mixed")
+    assert copy.copy(record) is record and copy.deepcopy(record) is record
+    again = pickle.loads(pickle.dumps(record))
+    assert again == record and again is not record and again.spec.costs == record.spec.costs
+    assert hash(again) == hash(record) and len({record, again}) == 1  # equal values
+    other = deck.preset("llm_for_long_analysis", "direct")  # the same model, another profile
+    assert other.spec == record.spec and hash(other.spec) == hash(record.spec)
+    assert other != record and len({record, again, other}) == 2
+    backend = deck.backend("mistral")
+    assert pickle.loads(pickle.dumps(backend)) == backend
+    assert hash(backend.credential_refs) == hash(deck.backend("mistral").credential_refs)
+
+
+def test_a_handle_read_at_run_time_needs_no_cast(example: tuple[ModuleType, Lockfile]) -> None:
+    deck, _ = example
+    name: str = "best-claude"
+    assert deck.lookup(name) is deck.resolve("best-claude")
+    assert deck.lookup("$llm_to_extract", "mixed") is deck.preset("llm_to_extract", "mixed")
+
+
+def test_the_empty_profile_is_an_error_not_the_active_one(
+    example: tuple[ModuleType, Lockfile],
+) -> None:
+    deck, _ = example
+    calls: list[Callable[[], object]] = [
+        lambda: deck.resolve("best-claude", ""),
+        lambda: deck.preset("llm_to_extract", ""),
+        lambda: deck.choice("for_text", ""),
+    ]
+    for call in calls:
+        with pytest.raises(deck.ProfileNotFoundError, match="names routing profile ''"):
+            call()
+    with pytest.raises(deck.ProfileNotFoundError, match="did you mean 'mixed'"):
+        deck.resolve("best-claude", "mixd")
+
+
+def test_model_types_are_a_keyword(example: tuple[ModuleType, Lockfile]) -> None:
+    deck, _ = example
+    assert deck.MODEL_TYPES == ("llm",)
+    assert deck.resolve("best-claude", model_type="llm") is deck.resolve("best-claude")
+    assert deck.preset("llm_to_extract", None, "llm") is deck.preset("llm_to_extract")
+    calls: list[Callable[[], object]] = [
+        lambda: deck.resolve("best-claude", model_type="img_gen"),
+        lambda: deck.preset("x", model_type="img_gen"),
+        lambda: deck.choice("choice_default", model_type="img_gen"),
+        lambda: deck.handles("img_gen"),
+    ]
+    for call in calls:
+        with pytest.raises(deck.ModelTypeNotFoundError, match="no model of type 'img_gen'"):
+            call()
+
+
+def test_the_deck_lists_its_names(example: tuple[ModuleType, Lockfile]) -> None:
+    deck, lock = example
+    llm = lock.decks[ModelType.LLM]
+    models = {m for named in lock.models[ModelType.LLM].values() for m in named}
+    assert deck.handles() == tuple(sorted(models | set(llm.aliases)))
+    assert deck.aliases() == tuple(sorted(llm.aliases))
+    assert deck.waterfalls() == ()
+    assert deck.presets() == tuple(sorted(llm.presets))
+    assert deck.choices() == ("for_object", "for_text")
+    for name in deck.handles():
+        try:
+            deck.resolve(name)
+        except deck.LLMHandleNotFoundError as unavailable:
+            assert "is unavailable under profile" in str(unavailable)
 
 
 def test_credentials_are_read_only_when_asked(
     example: tuple[ModuleType, Lockfile], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deck, lock = example
-    name, backend = next((n, b) for n, b in lock.backends.items() if b.env_vars)
+    name, backend = next((n, b) for n, b in lock.backends.items() if len(b.env_vars) > 1)
     record = deck.backend(name)
     assert record.credential_refs == backend.credential_refs
     for var in backend.env_vars:
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(deck.MissingCredentialError) as info:
         record.credentials()
-    first = backend.env_vars[0]
-    assert f"backend '{name}' needs environment variable {first} for " in str(info.value)
+    for var in backend.env_vars:  # every missing variable is named, not the first
+        assert f"{var} (for " in str(info.value)
+    assert str(info.value).startswith(f"backend '{name}' needs environment variables ")
     for var in backend.env_vars:  # set after the import: read when credentials() is called
         monkeypatch.setenv(var, f"value-of-{var}")
     values = record.credentials()
     assert all("${" not in v for v in values.values())
     for var in backend.env_vars:
         assert any(f"value-of-{var}" in value for value in values.values())
-    monkeypatch.setenv(first, "changed")
+    monkeypatch.setenv(backend.env_vars[0], "changed")
     assert any("changed" in value for value in record.credentials().values())
     assert "value-of-" not in repr(record)
 
 
-def test_credential_default_syntax(example: tuple[ModuleType, Lockfile]) -> None:
+def test_credential_defaults(
+    example: tuple[ModuleType, Lockfile], monkeypatch: pytest.MonkeyPatch
+) -> None:
     deck, _ = example
-    expand = deck._expand
-    env = {k: v for k, v in os.environ.items()}
-    os.environ.pop("DECKC_TEST_UNSET", None)
-    try:
-        assert (
-            expand("b", "endpoint", "https://${DECKC_TEST_UNSET:-x.test}/v1") == "https://x.test/v1"
-        )
-        os.environ["DECKC_TEST_UNSET"] = "y.test"
-        assert (
-            expand("b", "endpoint", "https://${DECKC_TEST_UNSET:-x.test}/v1") == "https://y.test/v1"
-        )
-    finally:
-        os.environ.clear()
-        os.environ.update(env)
+    mistral = deck.backend("mistral")
+    monkeypatch.setenv("MISTRAL_API_KEY", "k")
+    monkeypatch.delenv("MISTRAL_API_BASE", raising=False)
+    assert mistral.credentials()["endpoint"] == "https://api.mistral.ai/v1"
+    monkeypatch.setenv("MISTRAL_API_BASE", "")  # empty, with a default: the default
+    assert mistral.credentials()["endpoint"] == "https://api.mistral.ai/v1"
+    monkeypatch.setenv("MISTRAL_API_BASE", "https://eu.example.test/v1")
+    assert mistral.credentials()["endpoint"] == "https://eu.example.test/v1"
 
 
 @settings(max_examples=200, deadline=None)
@@ -260,8 +373,18 @@ def test_routing_profile_environment_override() -> None:
         DECK_ROUTING_PROFILE="mixed",
     )
     assert result.stdout.split() == ["mixed", "anthropic"], result.stderr
-    bad = run_isolated("from generated import deck", DECK_ROUTING_PROFILE="nope")
-    assert "DECK_ROUTING_PROFILE names routing profile 'nope', which does not exist" in bad.stderr
+    imported = run_isolated(
+        "from generated import deck\nprint(deck.ACTIVE_PROFILE)", DECK_ROUTING_PROFILE="nope"
+    )  # an unknown profile does not break the import ...
+    assert (imported.returncode, imported.stdout) == (0, "nope\n"), imported.stderr
+    bad = run_isolated(
+        "from generated import deck\ndeck.resolve('gpt-4o', 'mixed')\ndeck.resolve('gpt-4o')",
+        DECK_ROUTING_PROFILE="nope",
+    )  # ... nor a look-up naming its profile; the first that needs it says why
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "generated._runtime.lookup.ProfileNotFoundError: DECK_ROUTING_PROFILE names routing "
+        "profile 'nope', which does not exist; profiles: all_pipelex, azure_first, direct, mixed"
+    )
 
 
 def test_import_parses_nothing() -> None:
@@ -287,7 +410,7 @@ def test_literal_handles_catch_typos_under_mypy(tmp_path: Path) -> None:
         ["--strict", "--no-incremental", "--cache-dir=/dev/null", str(script)]
     )
     assert status == 1
-    assert 'use_deck.py:3: error: Argument 1 to "resolve" has incompatible type' in stdout
+    assert 'use_deck.py:3: error: No overload variant of "resolve" matches argument' in stdout
     assert "use_deck.py:2:" not in stdout and "use_deck.py:4:" not in stdout
 
 
@@ -296,5 +419,7 @@ def test_records_compare_and_print_by_value(example: tuple[ModuleType, Lockfile]
     openai, anthropic = deck.backend("openai"), deck.backend("anthropic")
     assert openai != anthropic
     assert openai == deck.backend("openai")
-    assert repr(openai).startswith("BackendRecord(credential_refs={'api_key': '${OPENAI_API_KEY}'}")
+    assert repr(openai).startswith(
+        "BackendRecord(credential_refs=FrozenDict({'api_key': '${OPENAI_API_KEY}'})"
+    )
     assert "name='openai'" in repr(openai)

@@ -1,11 +1,14 @@
 """Generate the runtime record types from the lockfile schema with datamodel-code-generator.
 
-Usage: python tools/gen_records.py OUT.py
+Usage: python tools/gen_records.py [OUT.py]   (default: compiler/runtime/records.py; make records)
 
-The pinned datamodel-code-generator renders one read-only ``__slots__`` class per schema
-definition (template in ``templates/datamodel/``).  Imports that only annotations use are then
-moved under ``if TYPE_CHECKING:`` (a local constant, so ``typing`` is never imported at runtime):
-the generated runtime must import in a millisecond, and ``typing``/``dataclasses`` cost tens.
+The runtime's records (``HandleRecord``, ``PresetRecord``, ``ModelSpec``, ``Backend``) are cut
+out of ``schema/deck.lock.schema.json`` with what they refer to, and the pinned
+datamodel-code-generator renders each as a ``__slots__`` subclass of
+``compiler/runtime/frozen.Record`` (template in ``templates/datamodel/``): fields and annotations
+only, the behaviour is the base class's.  Imports that only annotations use are then moved under
+``if TYPE_CHECKING:`` (a local constant, so ``typing`` is never imported at runtime): the
+generated runtime must import in a millisecond, and ``typing``/``dataclasses`` cost tens.
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ FLAGS = [
     "ruff-format",
 ]
 GUARD = "TYPE_CHECKING = False\nif TYPE_CHECKING:\n"
+BASE = "from .frozen import Record"  # the one base class: construction, immutability, equality
 # The record types the runtime returns; the schema's other definitions describe the lockfile
 # only (the runtime never holds them), so they are left out.
-RUNTIME_RECORDS = ("Backend", "ModelSpec", "Record")
+RUNTIME_RECORDS = ("Backend", "ModelSpec", "HandleRecord", "PresetRecord")
 
 
 def runtime_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +82,7 @@ def guard_typing_imports(code: str) -> str:
     if not typing_only:
         return code
     at = next(i for i, line in enumerate(kept) if line.startswith("from __future__")) + 1
-    block = ["", *GUARD.splitlines(), *(f"    {line}" for line in typing_only)]
+    block = ["", BASE, "", *GUARD.splitlines(), *(f"    {line}" for line in typing_only)]
     return "\n".join([*kept[:at], *block, *kept[at:]]) + "\n"
 
 
@@ -111,7 +115,9 @@ def generate(schema: Path) -> str:
 
 
 def main() -> None:
-    target = Path(sys.argv[1])
+    target = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "compiler" / "runtime" / "records.py"
+    )
     target.write_text(generate(ROOT / "schema" / "deck.lock.schema.json"), encoding="utf-8")
     ruff = [sys.executable, "-m", "ruff"]
     subprocess.run(

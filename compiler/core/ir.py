@@ -40,6 +40,20 @@ class Dialect(enum.StrEnum):
 
     PIPELEX_0_10 = "pipelex-0.10"
 
+    @property
+    def bare_lookup(self) -> tuple[Declared, ...]:
+        """What a bare name is looked up as, in order: the first kind that declares it wins (in
+        the seed's layout an alias shadows the model of the same name)."""
+        return (Declared.ALIAS, Declared.MODEL)
+
+
+class Declared(enum.StrEnum):
+    """The kinds of things a handle may name."""
+
+    MODEL = "model"
+    ALIAS = "alias"
+    WATERFALL = "waterfall"
+
 
 class ModelType(enum.StrEnum):
     LLM = "llm"

@@ -23,6 +23,16 @@ def templates_dir() -> Path:
     return _data_dir("templates")
 
 
+def package_dir() -> Path:
+    """The compiler package itself (its code is part of what a compile depends on)."""
+    return _PACKAGE
+
+
+def runtime_dir() -> Path:
+    """compiler/runtime: the static runtime that every output package gets a copy of."""
+    return _PACKAGE / "runtime"
+
+
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """The JSON Schema ``schema/<name>.schema.json``."""

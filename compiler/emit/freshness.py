@@ -1,8 +1,9 @@
 """Is an output directory exactly what compiling the current sources gives?
 
 Answered from hashes alone, without parsing or rendering: the manifest written beside the outputs
-records the sha256 of every source, of every output, and a fingerprint of the generator (deckc's
-version, templates and schemas).
+records the sha256 of every source, of every output, and a fingerprint of the generator: deckc's
+version and every file it generates with (its own code, the runtime it copies, the templates and
+the schemas), so a fix in deckc makes the outputs it wrote stale.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from compiler import __version__
-from compiler.core.resources import schema_dir, templates_dir
+from compiler.core.resources import package_dir, schema_dir, templates_dir
 
 MANIFEST = "deck.manifest.json"
 SOURCE_GLOBS = ("backends.toml", "routing_profiles.toml", "backends/*.toml", "deck/*.toml")
@@ -58,11 +59,18 @@ def _sha(data: bytes) -> str:
 
 @cache
 def generator_fingerprint() -> str:
+    """sha256 over deckc's version, its code (``compiler/**/*.py``, the runtime included), its
+    templates and its schemas: what a compile's outputs depend on besides the sources."""
     digest = hashlib.sha256(f"deckc {__version__}\n".encode())
-    for root in (templates_dir(), schema_dir()):
-        for path in sorted(
-            p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-        ):
+    code = [
+        p for p in package_dir().rglob("*.py") if "_data" not in p.relative_to(package_dir()).parts
+    ]
+    for root, paths in (
+        (package_dir(), code),
+        (templates_dir(), [p for p in templates_dir().rglob("*") if p.is_file()]),
+        (schema_dir(), [p for p in schema_dir().rglob("*") if p.is_file()]),
+    ):
+        for path in sorted(p for p in paths if "__pycache__" not in p.parts):
             digest.update(path.relative_to(root).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()

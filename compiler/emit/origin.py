@@ -18,13 +18,14 @@ from pathlib import Path
 class Origin:
     config_dir: str = ".pipelex/inference"
     out_dir: str = "generated"
+    package: str = "generated"  # the name the output directory is imported by
 
     @staticmethod
     def of(config_dir: Path, out_dir: Path) -> Origin:
         """The two directories, relative to their common ancestor (POSIX spelling)."""
         config, out = config_dir.resolve(), out_dir.resolve()
         root = Path(os.path.commonpath([config, out]))
-        return Origin(_spelt(config, root), _spelt(out, root))
+        return Origin(_spelt(config, root), _spelt(out, root), out.name)
 
     @property
     def command(self) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from compiler import __version__
 from compiler.core.naming import py_literal
-from compiler.core.resources import templates_dir
+from compiler.core.resources import runtime_dir, templates_dir
 from compiler.emit.lock import Lockfile
 from compiler.emit.origin import Origin
 from compiler.emit.views import runtime_view
@@ -38,31 +38,47 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def records_source() -> str:
-    """The record types generated from the lockfile schema (see tools/gen_records.py)."""
-    return (templates_dir() / "records.py").read_text(encoding="utf-8")
+RUNTIME_PACKAGE = "_runtime"  # the static runtime and the data it reads, inside the output
+
+
+def runtime_sources() -> dict[str, str]:
+    """The runtime's own modules (``compiler/runtime/*.py``), by file name, as they are copied."""
+    return {
+        path.name: path.read_text(encoding="utf-8") for path in sorted(runtime_dir().glob("*.py"))
+    }
 
 
 def render(lock: Lockfile, lock_text: str, lock_sha256: str, origin: Origin) -> dict[str, str]:
-    """Every output file, by path relative to the output directory."""
+    """Every output file, by path relative to the output directory: the lockfile, the package's
+    ``deck.py`` (its API) and ``deck.pyi`` (its types), and under ``_runtime/`` the static
+    runtime, copied, beside the data modules the templates fill in."""
     env = _environment()
-    common = {"version": __version__, "lock_sha256": lock_sha256, "package": "generated"}
     view = runtime_view(lock, lock_sha256)
-    files = {LOCKFILE: lock_text}
-    files["__init__.py"] = env.get_template("__init__.py.j2").render(common)
+    common = {"version": __version__, "origin": origin, "package": origin.package}
     fields = {k: getattr(view, k) for k in view.__dataclass_fields__}
-    files["deck.py"] = env.get_template("deck.py.j2").render(common, **fields)
-    files[f"{view.data_module}.py"] = env.get_template("_deck_data.py.j2").render(common, **fields)
-    files["_deck_types.pyi"] = env.get_template("_deck_types.pyi.j2").render(
-        common, types=view.types
-    )
-    handles = env.get_template("_deck_handles.py.j2")
-    for section in view.handle_sections:
-        files[f"{section.module}.py"] = handles.render(common, section=section, rows=section.rows)
-    specs = env.get_template("_deck_specs.py.j2")
+    fields["short_names"] = view.short_names
+    fields["typing_imports"] = view.typing_imports
+
+    def page(template: str, **values: object) -> str:
+        return env.get_template(template).render(common, **values)
+
+    data = f"{RUNTIME_PACKAGE}/"
+    files = {
+        LOCKFILE: lock_text,
+        "__init__.py": page("__init__.py.j2"),
+        "deck.py": page("deck.py.j2"),
+        "deck.pyi": page("deck.pyi.j2", **fields),
+        f"{data}_index.py": page("_index.py.j2", **fields),
+        f"{data}{view.backends_module}.py": page("_backends.py.j2", backends=view.backends),
+    }
+    for name, source in runtime_sources().items():
+        files[f"{data}{name}"] = page("_copied.j2", source=name) + source
+    for deck in view.decks:
+        files[f"{data}{deck.module}.py"] = page("_deck.py.j2", deck=deck)
+        for section in deck.handle_sections:
+            files[f"{data}{section.module}.py"] = page(
+                "_handles.py.j2", section=section, model_type=deck.model_type
+            )
     for spec_section in view.spec_sections:
-        files[f"{spec_section.module}.py"] = specs.render(common, section=spec_section)
-    files["records.py"] = env.get_template("records.py.j2").render(
-        common, records_source=records_source().rstrip("\n")
-    )
+        files[f"{data}{spec_section.module}.py"] = page("_specs.py.j2", section=spec_section)
     return files

@@ -1,15 +1,16 @@
-"""Template views: the lockfile turned into the flat tables the runtime templates loop over.
+"""Template views: the typed lockfile turned into the flat tables the runtime's data modules hold.
 
 Views are computed from the lockfile alone (never from the sources), so the generated runtime
-can always be re-made from a committed lockfile.  Every decision is made here; templates only loop.
+can always be re-made from a committed lockfile.  Every decision about the data is made here;
+templates only loop, and the runtime (``compiler/runtime/lookup.py``) only looks up.
 
 The tables are shaped for import speed.  Every value is a literal of constants only (strings,
 numbers, ``None``, tuples), which Python folds into one constant unmarshalled from the ``.pyc``:
 nothing is built entry by entry at import.  A mapping inside a value is a tuple whose first item is
-``...`` (:func:`frozen`), turned back into a dict when its record is built.  Big tables are cut into
-sections (modules) the runtime imports only when a look-up needs them, so resolving one handle
-costs the same for 50 models or 100,000: handle names are sorted, and a look-up bisects the first
-names of the sections, then the names of one section.
+``...`` (:func:`frozen`), turned back into a read-only dict when its record is built.  Big tables
+are cut into sections (modules) the runtime imports only when a look-up needs them, so resolving
+one handle costs the same for 50 models or 100,000: names are sorted, and a look-up bisects the
+first names of the sections, then the names of one section.
 """
 
 from __future__ import annotations
@@ -18,40 +19,26 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.core.ir import ModelType
+from compiler.core.ir import Declared, Dialect, ModelType
 from compiler.core.naming import py_literal
 from compiler.emit import lock as L
-from compiler.emit.lock import Lockfile
 from compiler.emit.lockfile import backend_json
+from compiler.runtime import references
 
-# A handle's answer under one profile: a model name routed directly -> the index of its spec;
-# an alias -> (index of the spec, names followed); unavailable -> the reason, a string.
+# A handle's answer under one profile: a model routed directly -> the index of its spec; an
+# alias or waterfall -> (index of the spec, names followed); unavailable -> the reason.
 Entry = int | tuple[int, tuple[str, ...]] | str
 Frozen = Any  # a JSON value with lists as tuples and mappings as (..., key, value, key, value)
+Row = tuple[str, tuple[Entry, ...]]  # (profile, one entry per name), profiles in PROFILES order
 
 HANDLES_PER_SECTION = 2048
 SPECS_PER_SECTION = 512
-
-
-@dataclass(frozen=True)
-class TypeViews:
-    """Type expressions (already Python source) for the runtime's Literal handles."""
-
-    handle: str
-    preset: str
-    profile: str
-    backend: str
-
-    @property
-    def imports(self) -> str:
-        """The names the type expressions need from ``typing``."""
-        names = {"Literal", "TypeAlias"}
-        if "Never" in (self.handle, self.preset, self.profile, self.backend):
-            names.add("Never")
-        return ", ".join(sorted(names))
-
-
-Row = tuple[str, tuple[Entry, ...]]  # (profile, one entry per name), profiles in PROFILES order
+# The preset parameters of each model type, as its record holds them, and those an unset
+# preset parameter takes from the model's spec.
+PRESET_FIELDS: Mapping[ModelType, tuple[str, ...]] = {
+    ModelType.LLM: ("temperature", "max_tokens", "prompting_target", "reasoning_effort"),
+}
+FROM_SPEC: Mapping[ModelType, tuple[str, ...]] = {ModelType.LLM: ("prompting_target",)}
 
 
 @dataclass(frozen=True)
@@ -68,28 +55,91 @@ class SpecSection:
 
 
 @dataclass(frozen=True)
-class PresetsView:
-    names: tuple[str, ...]  # sorted
-    # (llm_handle, temperature, max_tokens or None for "auto", prompting_target, reasoning_effort)
-    params: tuple[tuple[Any, ...], ...]
-    rows: tuple[Row, ...]
+class TypeNames:
+    """Type expressions (already Python source) for one model type's ``Literal`` names."""
+
+    handle: str  # models, aliases and waterfalls, bare and explicit
+    preset_ref: str  # presets written as handles: $p, preset:p
+    preset: str
+    choice: str
+
+
+@dataclass(frozen=True)
+class DeckView:
+    """One model type's deck module and handle sections."""
+
+    model_type: ModelType
+    module: str
+    handle_sections: tuple[HandleSection, ...]
+    handle_bounds: tuple[str, ...]  # the first name of every handle section but the first
+    aliases: tuple[str, ...]
+    waterfalls: tuple[str, ...]
+    preset_names: tuple[str, ...]
+    preset_params: tuple[tuple[str, Frozen], ...]  # (target, record fields) per preset
+    preset_rows: tuple[Row, ...]
+    explicit_names: tuple[str, ...]  # @alias / ~waterfall whose bare name means another thing
+    explicit_rows: tuple[Row, ...]
+    choices: tuple[tuple[str, str, str], ...]  # (kind, "preset" | "handle", target)
+    from_spec: tuple[str, ...]
+    names: TypeNames
+
+    @property
+    def symbol(self) -> str:
+        """The model type as a Python name part: ``LLM``, ``ImgGen``..."""
+        if self.model_type is ModelType.LLM:
+            return "LLM"
+        return "".join(part.capitalize() for part in self.model_type.value.split("_"))
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function of the typed API (deck.pyi): one signature per model type that has names for
+    it, overloaded when there are several; a ``Never`` signature when there are none."""
+
+    name: str
+    signatures: tuple[tuple[str, str], ...]  # (parameters, return type), Python source
+
+    @property
+    def overloaded(self) -> bool:
+        return len(self.signatures) > 1
 
 
 @dataclass(frozen=True)
 class RuntimeView:
     lock_sha256: str
-    active_profile: str
+    default_profile: str
     profiles: tuple[str, ...]
-    choices: tuple[tuple[str, tuple[str, str]], ...]
-    handle_bounds: tuple[str, ...]  # the first name of every handle section but the first
-    handle_sections: tuple[HandleSection, ...]
+    decks: tuple[DeckView, ...]
     specs_per_section: int
     spec_sections: tuple[SpecSection, ...]
-    data_module: str  # presets, alias names, backends
-    presets: PresetsView
-    aliases: tuple[str, ...]
+    backends_module: str
     backends: tuple[tuple[str, Frozen], ...]
-    types: TypeViews
+    profile_type: str
+    backend_type: str
+    model_type_type: str
+    functions: tuple[Function, ...]
+
+    @property
+    def typing_imports(self) -> str:
+        """The names deck.pyi needs from ``typing``."""
+        needed = {"Literal", "TypeAlias"}
+        if any(f.overloaded for f in self.functions):
+            needed.add("overload")
+        texts = [self.profile_type, self.backend_type, self.model_type_type]
+        texts += [t for d in self.decks for t in vars(d.names).values()]
+        texts += [p for f in self.functions for p, _ in f.signatures]
+        if any("Never" in t for t in texts):
+            needed.add("Never")
+        return ", ".join(sorted(needed))
+
+    @property
+    def short_names(self) -> tuple[tuple[str, str], ...]:
+        """The LLM names under the short names the seed's layout knew them by."""
+        if not any(d.model_type is ModelType.LLM for d in self.decks):
+            return ()
+        return tuple(
+            (name, f"LLM{name}") for name in ("Handle", "PresetRef", "PresetName", "ChoiceKind")
+        )
 
 
 def frozen(value: Any) -> Frozen:
@@ -117,118 +167,195 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [items]
 
 
-def runtime_view(lock: Lockfile, lock_sha256: str) -> RuntimeView:
-    specs: list[tuple[str, str, Frozen]] = []
-    index: dict[tuple[str, str], int] = {}
-    merged: dict[tuple[str, str], Any] = {}
-    for by_backend in lock.models.values():
-        for backend, named in by_backend.items():
-            for model, spec in named.items():
-                merged[(backend, model)] = spec
-    for backend, model in sorted(merged):
-        index[(backend, model)] = len(specs)
-        specs.append((backend, model, frozen(merged[(backend, model)])))
+class _Specs:
+    """Every model spec of every type, indexed in (backend, model) order."""
 
-    def entry(resolution: L.Resolution) -> Entry:
+    def __init__(self, lock: L.Lockfile) -> None:
+        merged: dict[tuple[str, str, str], L.Spec] = {}
+        for model_type, by_backend in lock.models.items():
+            for backend, named in by_backend.items():
+                for model, spec in named.items():
+                    merged[(backend, model, model_type.value)] = spec
+        self.index: dict[tuple[str, str, str], int] = {}
+        self.specs: list[tuple[str, str, Frozen]] = []
+        for key in sorted(merged):
+            self.index[key] = len(self.specs)
+            self.specs.append((key[0], key[1], frozen(merged[key])))
+
+    def entry(self, model_type: ModelType, resolution: L.Resolution) -> Entry:
         if resolution.backend is None or resolution.model is None:
             return str(resolution.unavailable)
-        return index[(resolution.backend, resolution.model)], resolution.path
+        index = self.index[(resolution.backend, resolution.model, model_type.value)]
+        return index, resolution.path
 
-    llm = lock.decks[ModelType.LLM]
+    def routed(self, model_type: ModelType, model: str, routing: L.Routing) -> Entry:
+        if routing.backend is None:
+            return f"{model}: {routing.unavailable}"
+        return self.index[(routing.backend, model, model_type.value)]
+
+
+def runtime_view(lock: L.Lockfile, lock_sha256: str) -> RuntimeView:
+    specs = _Specs(lock)
     profiles = tuple(sorted(lock.profiles))
-    aliases = tuple(sorted(llm.aliases))
-    models = sorted({model for _, model, _ in specs})
-    names = sorted({*models, *aliases})
-    tables: list[dict[str, Entry]] = []
-    for profile in profiles:
-        answers = lock.profiles[profile].answers
-        table: dict[str, Entry] = {}
-        for typed in answers.values():
-            for model, routing in typed.routing.items():
-                table[model] = (
-                    f"{model}: {routing.unavailable}"
-                    if routing.backend is None
-                    else index[(routing.backend, model)]
-                )
-        for alias, resolution in answers[ModelType.LLM].aliases.items():
-            table[alias] = entry(resolution)  # an alias shadows a model of the same name
-        tables.append(table)
-    handle_sections = tuple(
+    decks = tuple(
+        _deck_view(lock, specs, profiles, model_type) for model_type in lock.model_types()
+    )
+    return RuntimeView(
+        lock_sha256=lock_sha256,
+        default_profile=lock.active_profile,
+        profiles=profiles,
+        decks=decks,
+        specs_per_section=SPECS_PER_SECTION,
+        spec_sections=tuple(
+            SpecSection(f"_specs_{number}", tuple(chunk))
+            for number, chunk in enumerate(_chunks(specs.specs, SPECS_PER_SECTION))
+        ),
+        backends_module="_backends",
+        backends=tuple(
+            (name, frozen(backend_json(b))) for name, b in sorted(lock.backends.items())
+        ),
+        profile_type=literal_type(profiles),
+        backend_type=literal_type(lock.backends),
+        model_type_type=literal_type(d.model_type.value for d in decks),
+        functions=_functions(decks),
+    )
+
+
+def _functions(decks: tuple[DeckView, ...]) -> tuple[Function, ...]:
+    """The typed signatures of resolve, preset and choice: a handle, preset or choice name of a
+    model type goes with that model type (``model_type`` keyword-only but for ``llm``)."""
+    found: dict[str, list[tuple[str, str]]] = {"resolve": [], "preset": [], "choice": []}
+    for deck in decks:
+        llm = deck.model_type is ModelType.LLM
+        kind = py_literal(deck.model_type.value)
+        typed = (
+            f"model_type: Literal[{kind}] = {kind}" if llm else f"*, model_type: Literal[{kind}]"
+        )
+        tail = f"profile: ProfileName | None = None, {typed}"
+        names = deck.names
+        for function, param, names_type, returns in (
+            ("resolve", "handle", (names.handle, "Handle"), "HandleRecord"),
+            ("resolve", "handle", (names.preset_ref, "PresetRef"), "PresetRecord"),
+            ("preset", "name", (names.preset, "PresetName"), "PresetRecord"),
+            ("choice", "kind", (names.choice, "ChoiceKind"), "HandleRecord | PresetRecord"),
+        ):
+            if names_type[0] != "Never":
+                alias = f"{deck.symbol}{names_type[1]}"
+                found[function].append((f"{param}: {alias}, {tail}", returns))
+    nothing = 'profile: ProfileName | None = None, model_type: ModelTypeName = "llm"'
+    fallback = {
+        "resolve": ("handle: Never, " + nothing, "HandleRecord | PresetRecord"),
+        "preset": ("name: Never, " + nothing, "PresetRecord"),
+        "choice": ("kind: Never, " + nothing, "HandleRecord | PresetRecord"),
+    }
+    return tuple(
+        Function(name, tuple(signatures) or (fallback[name],)) for name, signatures in found.items()
+    )
+
+
+def _deck_view(
+    lock: L.Lockfile, specs: _Specs, profiles: tuple[str, ...], model_type: ModelType
+) -> DeckView:
+    deck = lock.decks.get(model_type, L.Deck(aliases={}))
+    empty = L.Answers({}, {}, {}, {})
+    answers = [lock.profiles[p].answers.get(model_type, empty) for p in profiles]
+    models = sorted({m for named in lock.models.get(model_type, {}).values() for m in named})
+    declared = {
+        Declared.MODEL: set(models),
+        Declared.ALIAS: set(deck.aliases),
+        Declared.WATERFALL: set(deck.waterfalls),
+    }
+    lookup_order = Dialect(lock.dialect).bare_lookup
+
+    def bare_kind(name: str) -> Declared:
+        return next(kind for kind in lookup_order if name in declared[kind])
+
+    def answer(kind: Declared, name: str, data: L.Answers) -> Entry:
+        if kind is Declared.MODEL:
+            return specs.routed(model_type, name, data.routing[name])
+        table = data.aliases if kind is Declared.ALIAS else data.waterfalls
+        return specs.entry(model_type, table[name])
+
+    names = sorted({n for kind in lookup_order for n in declared[kind]})
+    kinds = {name: bare_kind(name) for name in names}
+    sections = tuple(
         HandleSection(
-            f"_deck_handles_{number}",
+            f"_handles_{model_type.value}_{number}",
             tuple(chunk),
             tuple(
-                (profile, tuple(table[name] for name in chunk))
-                for profile, table in zip(profiles, tables, strict=True)
+                (profile, tuple(answer(kinds[n], n, data) for n in chunk))
+                for profile, data in zip(profiles, answers, strict=True)
             ),
         )
         for number, chunk in enumerate(_chunks(names, HANDLES_PER_SECTION))
     )
-    spec_sections = tuple(
-        SpecSection(f"_deck_specs_{number}", tuple(chunk))
-        for number, chunk in enumerate(_chunks(specs, SPECS_PER_SECTION))
+    explicit = sorted(
+        (references.spell(ref_kind, name), kind, name)
+        for kind, ref_kind in ((Declared.ALIAS, "alias"), (Declared.WATERFALL, "waterfall"))
+        for name in declared[kind]
+        if kinds.get(name) is not kind
     )
-
-    preset_names = tuple(sorted(llm.presets))
-    presets = PresetsView(
-        names=preset_names,
-        params=tuple(_preset_params(llm.presets[name]) for name in preset_names),
-        rows=tuple(
-            (
-                profile,
-                tuple(
-                    entry(lock.profiles[profile].answers[ModelType.LLM].presets[name])
-                    for name in preset_names
-                ),
-            )
-            for profile in profiles
+    preset_names = tuple(sorted(deck.presets))
+    return DeckView(
+        model_type=model_type,
+        module=f"_deck_{model_type.value}",
+        handle_sections=sections,
+        handle_bounds=tuple(s.names[0] for s in sections[1:]),
+        aliases=tuple(sorted(deck.aliases)),
+        waterfalls=tuple(sorted(deck.waterfalls)),
+        preset_names=preset_names,
+        preset_params=tuple(
+            _preset_params(model_type, deck.presets[name]) for name in preset_names
         ),
-    )
-    choices = tuple(
-        (kind, (c.kind, c.target))
-        for kind, c in sorted(llm.choices.items())
-        if c.target is not None
-    )
-    types = TypeViews(
-        handle=literal_type(
-            [
-                *models,
-                *aliases,
-                *(f"@{a}" for a in aliases),
-                *(f"alias:{a}" for a in aliases),
-                *(f"${p}" for p in preset_names),
-                *(f"preset:{p}" for p in preset_names),
-            ]
+        preset_rows=tuple(
+            (profile, tuple(specs.entry(model_type, data.presets[n]) for n in preset_names))
+            for profile, data in zip(profiles, answers, strict=True)
         ),
-        preset=literal_type(preset_names),
-        profile=literal_type(profiles),
-        backend=literal_type(lock.backends),
-    )
-    return RuntimeView(
-        lock_sha256=lock_sha256,
-        active_profile=lock.active_profile,
-        profiles=profiles,
-        choices=choices,
-        handle_bounds=tuple(s.names[0] for s in handle_sections[1:]),
-        handle_sections=handle_sections,
-        specs_per_section=SPECS_PER_SECTION,
-        spec_sections=spec_sections,
-        data_module="_deck_data",
-        presets=presets,
-        aliases=aliases,
-        backends=tuple(
-            (name, frozen(backend_json(b))) for name, b in sorted(lock.backends.items())
+        explicit_names=tuple(key for key, _, _ in explicit),
+        explicit_rows=tuple(
+            (profile, tuple(answer(kind, name, data) for _, kind, name in explicit))
+            for profile, data in zip(profiles, answers, strict=True)
         ),
-        types=types,
+        choices=tuple(
+            (kind, c.kind, c.target)
+            for kind, c in sorted(deck.choices.items())
+            if c.target is not None
+        ),
+        from_spec=FROM_SPEC.get(model_type, ()),
+        names=_type_names(names, deck, preset_names),
     )
 
 
-def _preset_params(preset: Mapping[str, Any]) -> tuple[Any, ...]:
-    max_tokens = preset.get("max_tokens", "auto")
-    return (
-        preset["llm_handle"],
-        preset.get("temperature"),
-        None if max_tokens == "auto" else max_tokens,
-        preset.get("prompting_target"),
-        preset.get("reasoning_effort"),
+def _preset_params(model_type: ModelType, values: Mapping[str, Any]) -> tuple[str, Frozen]:
+    """(the preset's target, the parameters its record holds): ``max_tokens = "auto"`` is
+    None (the provider's default)."""
+    target = values.get("llm_handle", values.get("model"))
+    fields = {field: values.get(field) for field in PRESET_FIELDS.get(model_type, ())}
+    if fields.get("max_tokens") == "auto":
+        fields["max_tokens"] = None
+    return str(target), frozen(fields)
+
+
+def _type_names(handles: list[str], deck: L.Deck, presets: tuple[str, ...]) -> TypeNames:
+    explicit = [
+        f"{prefix}{name}"
+        for names, kind in (
+            (deck.aliases, references.ALIAS),
+            (deck.waterfalls, references.WATERFALL),
+        )
+        for prefix, form_kind in references.FORMS
+        if form_kind == kind
+        for name in names
+    ]
+    preset_refs = [
+        f"{prefix}{name}"
+        for prefix, form_kind in references.FORMS
+        if form_kind == references.PRESET
+        for name in presets
+    ]
+    return TypeNames(
+        handle=literal_type([*handles, *explicit]),
+        preset_ref=literal_type(preset_refs),
+        preset=literal_type(presets),
+        choice=literal_type(deck.choices),
     )

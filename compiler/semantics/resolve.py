@@ -17,6 +17,7 @@ from compiler.core.ir import (
     Alias,
     Config,
     Deck,
+    Declared,
     ModelKey,
     ModelType,
     Preset,
@@ -46,7 +47,7 @@ def resolve(config: Config) -> tuple[Resolved, list[DeckError]]:
         problems += routing_problems
         decks: dict[ModelType, DeckResolution] = {}
         for model_type, deck in config.decks.items():
-            resolver = _Resolver(deck, placements)
+            resolver = _Resolver(deck, placements, config.dialect.bare_lookup)
             presets = {}
             for preset_name, preset in deck.presets.items():
                 presets[preset_name] = resolver.ref(preset.target)
@@ -70,9 +71,15 @@ class _Resolver:
     Alias chains are followed with an explicit stack, not recursion, so a chain of any length
     resolves (and a cycle, reported by :func:`check_references`, ends the walk)."""
 
-    def __init__(self, deck: Deck, placements: Mapping[ModelKey, Placement]) -> None:
+    def __init__(
+        self,
+        deck: Deck,
+        placements: Mapping[ModelKey, Placement],
+        bare_lookup: tuple[Declared, ...],
+    ) -> None:
         self._deck = deck
         self._placements = placements
+        self._bare_lookup = bare_lookup
         self._memo: dict[str, Resolution] = {}
         self._active: set[str] = set()
 
@@ -103,15 +110,18 @@ class _Resolver:
 
     def _step(self, ref: Ref, stack: list[_Walk]) -> Resolution | None:
         """The resolution of ``ref`` when known now; None after pushing the walk of an alias."""
-        if ref.kind is RefKind.ALIAS or (ref.kind.is_handle and ref.name in self._deck.aliases):
-            return self._enter(ref.name, stack)
-        if ref.kind is RefKind.WATERFALL:
-            return Resolution(ref.text, (), None, None, "not a declared waterfall")
+        kinds = {RefKind.ALIAS: (Declared.ALIAS,), RefKind.WATERFALL: (Declared.WATERFALL,)}
         key = ModelKey(self._deck.model_type, ref.name)
-        placement = self._placements.get(key)
-        if placement is None or not ref.kind.is_handle:
-            return Resolution(ref.text, (), None, None, "not a declared model or alias")
-        return Resolution(ref.text, (), key, placement, placement.reason)
+        for kind in kinds.get(ref.kind, self._bare_lookup if ref.kind.is_handle else ()):
+            if kind is Declared.ALIAS and (
+                ref.name in self._deck.aliases or ref.kind is RefKind.ALIAS
+            ):
+                return self._enter(ref.name, stack)
+            placement = self._placements.get(key)
+            if kind is Declared.MODEL and placement is not None:
+                return Resolution(ref.text, (), key, placement, placement.reason)
+        what = "waterfall" if ref.kind is RefKind.WATERFALL else "model or alias"
+        return Resolution(ref.text, (), None, None, f"not a declared {what}")
 
     def _enter(self, name: str, stack: list[_Walk]) -> Resolution | None:
         if name in self._memo:

@@ -1,0 +1,290 @@
+"""The static runtime (compiler/runtime/), tested directly: its look-ups over hand-written data
+modules (no compiler involved), its records, and the grammar and expander it shares with the
+compiler, run side by side with the copies a compile puts in a generated package."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compiler.emit.render import runtime_sources
+from compiler.runtime import envvars, references
+from compiler.runtime.frozen import FrozenDict, Record, thaw
+from tests.conftest import GENERATED, import_generated
+
+# A deck written by hand: two profiles; models m1 (backend a) and x (backend b, unavailable
+# under q); alias best -> m1; alias x (shadowed by the model x: reached as @x only); waterfall w;
+# preset fast on best; choice for_text -> fast, for_object -> the handle @best.
+DATA = {
+    "_index.py": """
+LOCK_SHA256 = "0" * 64
+PROFILES = ("p", "q")
+DEFAULT_PROFILE = "p"
+MODEL_TYPES = ("llm",)
+HANDLE_SECTIONS = {"llm": (("_handles_llm_0", "_handles_llm_1"), ("m1",))}
+DECKS = {"llm": "_deck_llm"}
+SPECS_PER_SECTION = 1
+SPEC_SECTIONS = ("_specs_0", "_specs_1")
+BACKENDS = "_backends"
+""",
+    "_handles_llm_0.py": """
+NAMES = ("best",)
+ENTRIES = (((0, ("best", "m1")),), ("best -> m1: not served",))
+""",
+    "_handles_llm_1.py": """
+NAMES = ("m1", "w", "x")
+ENTRIES = (
+    (0, (1, ("w", "x")), 1),
+    (0, (0, ("w", "m1")), "x: route `x` of profile q sends it nowhere"),
+)
+""",
+    "_specs_0.py": """
+SPECS = (
+    ("a", "m1", (..., "costs", (..., "input", 1.0), "model_id", "m1-id", "model_type", "llm",
+                 "prompting_target", "anthropic", "sdk", "anthropic")),
+)
+""",
+    "_specs_1.py": """
+SPECS = (("b", "x", (..., "inputs", ("text",), "model_id", "x-id", "model_type", "llm")),)
+""",
+    "_deck_llm.py": """
+ALIASES = ("best", "x")
+WATERFALLS = ("w",)
+PRESET_NAMES = ("fast",)
+PRESET_PARAMS = (
+    ("best", (..., "max_tokens", None, "prompting_target", None, "reasoning_effort", "low",
+              "temperature", 0.5)),
+)
+FROM_SPEC = ("prompting_target",)
+PRESET_ENTRIES = (((0, ("best", "m1")),), ("best -> m1: not served",))
+EXPLICIT_NAMES = ("@x",)
+EXPLICIT_ENTRIES = (((0, ("x", "m1")),), ((0, ("x", "m1")),))
+CHOICES = (("for_object", "handle", "@best"), ("for_text", "preset", "fast"))
+""",
+    "_backends.py": """
+BACKENDS = (
+    ("a", (..., "credential_refs", (..., "api_key", "${A_KEY}", "endpoint",
+                                    "${A_BASE:-https://a.test}"),
+           "display_name", None, "enabled", True, "env_vars", ("A_BASE", "A_KEY"), "name", "a",
+           "options", (...,), "order", 0)),
+)
+""",
+}
+
+
+def make_package(root: Path, data: dict[str, str]) -> ModuleType:
+    """A fresh package holding the runtime's modules and ``data``; its ``lookup`` module."""
+    name = f"deckc_unit_{uuid.uuid4().hex}"
+    runtime = root / name / "_runtime"
+    runtime.mkdir(parents=True)
+    (root / name / "__init__.py").write_text("")
+    for file, source in {**runtime_sources(), **data}.items():
+        (runtime / file).write_text(source, encoding="utf-8")
+    sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module(f"{name}._runtime.lookup")
+    finally:
+        sys.path.remove(str(root))
+
+
+@pytest.fixture
+def deck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    monkeypatch.delenv("DECK_ROUTING_PROFILE", raising=False)
+    yield make_package(tmp_path, DATA)
+
+
+def test_handles_are_looked_up_across_sections(deck: Any) -> None:
+    best = deck.resolve("best")
+    assert (best.model, best.backend, best.model_id, best.path) == (
+        "m1",
+        "a",
+        "m1-id",
+        ("best", "m1"),
+    )
+    assert (best.profile, best.model_type, best.handle, best.sdk) == (
+        "p",
+        "llm",
+        "best",
+        "anthropic",
+    )
+    assert deck.resolve("m1").path == ("m1",)  # a model routed directly
+    assert deck.resolve("w").model == "x" and deck.resolve("w", "q").model == "m1"
+    assert deck.resolve("x").model == "x"  # the bare name is the model ...
+    assert deck.resolve("@x").path == ("x", "m1")  # ... the explicit alias is the alias
+    assert deck.resolve("~w").path == ("w", "x")
+    by_kind = deck.resolve("handle:m1")
+    assert (by_kind.handle, by_kind.model, by_kind.path) == ("handle:m1", "m1", ("m1",))
+
+
+def test_answers_are_cached_per_profile(deck: Any) -> None:
+    assert deck.resolve("best") is deck.resolve("best", "p") is deck.resolve("best")
+    assert deck.preset("fast") is deck.resolve("$fast") is deck.choice("for_text")
+    assert deck.choice("for_object") is deck.resolve("@best")
+
+
+def test_errors(deck: Any) -> None:
+    with pytest.raises(
+        deck.LLMHandleNotFoundError,
+        match=r"^'?handle 'best' is unavailable under profile 'q': best -> m1: not served",
+    ):
+        deck.resolve("best", "q")
+    with pytest.raises(deck.LLMHandleNotFoundError, match="unavailable under profile 'q'"):
+        deck.preset("fast", "q")
+    with pytest.raises(
+        deck.LLMHandleNotFoundError, match="unknown handle 'bestt'; did you mean 'best'"
+    ):
+        deck.resolve("bestt")
+    with pytest.raises(deck.LLMHandleNotFoundError, match="no alias named 'm1'"):
+        deck.resolve("@m1")
+    with pytest.raises(deck.LLMHandleNotFoundError, match="no waterfall named 'best'"):
+        deck.resolve("~best")
+    with pytest.raises(deck.LLMPresetNotFoundError, match="unknown preset 'slow'"):
+        deck.preset("slow")
+    with pytest.raises(deck.LLMPresetNotFoundError, match="no choice 'for_json'"):
+        deck.choice("for_json")
+    with pytest.raises(deck.ProfileNotFoundError, match="profile= names routing profile 'r'"):
+        deck.resolve("best", "r")
+    with pytest.raises(deck.ModelTypeNotFoundError, match="no model of type 'search'"):
+        deck.resolve("best", model_type="search")
+    with pytest.raises(deck.BackendNotFoundError, match="unknown backend 'b'"):
+        deck.backend("b")
+    for error in (deck.LLMHandleNotFoundError, deck.ProfileNotFoundError):
+        assert issubclass(error, KeyError) and issubclass(error, deck.DeckLookupError)
+
+
+def test_presets_take_unset_fields_from_the_spec(deck: Any) -> None:
+    fast = deck.preset("fast")
+    assert (fast.preset, fast.target, fast.model, fast.path) == (
+        "fast",
+        "best",
+        "m1",
+        ("best", "m1"),
+    )
+    assert (fast.temperature, fast.max_tokens, fast.reasoning_effort) == (0.5, None, "low")
+    assert fast.prompting_target == "anthropic"  # unset in the preset: the spec's
+
+
+def test_listings(deck: Any) -> None:
+    assert deck.handles() == ("best", "m1", "w", "x")
+    assert (deck.aliases(), deck.waterfalls(), deck.presets()) == (("best", "x"), ("w",), ("fast",))
+    assert deck.choices() == ("for_object", "for_text")
+    assert deck.MODEL_TYPES == ("llm",) and deck.PROFILES == ("p", "q")
+
+
+def test_an_unknown_active_profile_is_reported_by_the_first_look_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DECK_ROUTING_PROFILE", "nope")
+    deck: Any = make_package(tmp_path, DATA)  # the import itself succeeds
+    assert deck.ACTIVE_PROFILE == "nope"
+    assert deck.resolve("best", "p").model == "m1"
+    with pytest.raises(
+        deck.ProfileNotFoundError, match="DECK_ROUTING_PROFILE names routing profile 'nope'"
+    ):
+        deck.resolve("best")
+
+
+def test_credentials_name_every_missing_variable(
+    deck: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = deck.backend("a")
+    monkeypatch.delenv("A_KEY", raising=False)
+    monkeypatch.delenv("A_BASE", raising=False)
+    with pytest.raises(deck.MissingCredentialError) as info:
+        a.credentials()
+    assert (
+        str(info.value)
+        == "backend 'a' needs environment variable A_KEY (for api_key), but it is not set"
+    )
+    monkeypatch.setenv("A_KEY", "k")
+    assert a.credentials() == {"api_key": "k", "endpoint": "https://a.test"}
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+class Point(Record):
+    __slots__ = ("x", "y")
+    _required = ("x",)
+
+
+def test_a_record_is_built_by_keyword_and_checks_its_fields() -> None:
+    assert Point(x=1) == Point(x=1, y=None) and Point(x=1) != Point(x=2)
+    with pytest.raises(TypeError, match="Point: missing x; unknown z"):
+        Point(z=1)
+    assert repr(Point(x=1, y=(1, 2))) == "Point(x=1, y=(1, 2))"
+    assert Point(x=1).__eq__(object()) is NotImplemented
+
+
+def test_thaw_makes_read_only_mappings_all_the_way_down() -> None:
+    value = thaw((..., "a", (..., "b", (1, (..., "c", 2))), "d", ()))
+    assert value == {"a": {"b": (1, {"c": 2})}, "d": ()}
+    assert isinstance(value, FrozenDict) and isinstance(value["a"]["b"][1], FrozenDict)
+    mutates: list[Callable[[], object]] = [
+        lambda: value.__setitem__("x", 1),
+        lambda: value.pop("a"),
+        lambda: value.update(x=1),
+        lambda: value.setdefault("x", 1),
+        lambda: value.clear(),
+    ]
+    for mutate in mutates:
+        with pytest.raises(TypeError, match="read-only"):
+            mutate()
+    assert hash(value) == hash(thaw((..., "d", (), "a", (..., "b", (1, (..., "c", 2))))))
+
+
+# --- one grammar, one expander: the compiler's and the generated package's ---------------------
+
+
+def generated_module(name: str) -> Any:
+    package = import_generated(GENERATED).__name__.rsplit(".", 1)[0]
+    return importlib.import_module(f"{package}._runtime.{name}")
+
+
+_PIECES = st.sampled_from(["${", "}", ":-", "A", "B_1", "1", "$", "{", "x", "-", "é", ""])
+_ENVIRONMENT = st.dictionaries(
+    st.sampled_from(["A", "B_1", "C"]), st.sampled_from(["", "v", "${A}"])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=12).map("".join), _ENVIRONMENT)
+def test_the_compiler_and_the_runtime_expand_alike(text: str, environ: dict[str, str]) -> None:
+    copied = generated_module("envvars")
+    assert copied is not envvars
+    assert copied.expand(text, environ) == envvars.expand(text, environ)
+    assert copied.malformed(text) == envvars.malformed(text)
+    value, missing = envvars.expand(text, environ)
+    # what validate calls unset is exactly what the runtime finds missing
+    unset = [
+        var for var, default in envvars.references(text) if default is None and var not in environ
+    ]
+    assert missing == unset
+    if envvars.malformed(text) is None:
+        assert "${" not in value or "${" in "".join(environ.values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["$", "@", "~", "preset:", "alias:", "waterfall:", "handle:", "x", ":", ""]
+        ),
+        max_size=5,
+    ).map("".join)
+)
+def test_the_compiler_and_the_runtime_read_references_alike(text: str) -> None:
+    copied = generated_module("references")
+    assert copied.parse(text) == references.parse(text)
+    kind, name = references.parse(text)
+    if kind != references.BARE:
+        assert references.spell(kind, name) in (text, references.SIGILS[kind] + name)
