@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,10 +17,10 @@ from compiler.emit.editor_schema import editor_schemas
 from compiler.emit.freshness import MANIFEST, Freshness, State, freshness
 from compiler.emit.origin import Origin
 from compiler.emit.render import LOCKFILE
-from compiler.emit.write import byte_compile, write_outputs
+from compiler.emit.write import byte_compile, misplaced, plan, write_outputs
 from compiler.pipeline import Build, analyse, check_sources, compile_dir
 from compiler.review import diff, diff_render, lock_source
-from compiler.review.diagnose import as_record, drift
+from compiler.review.diagnose import as_record, drift, recompile
 from compiler.review.explain import UnknownName, explain
 from compiler.review.explain_render import as_json, render_text
 from compiler.semantics.decisions import Resolved
@@ -64,6 +64,14 @@ def _print_diagnostics(diagnostics: tuple[DeckError, ...], config_dir: Path) -> 
         click.echo(str(diag.relocated(prefix)), err=True)
 
 
+def _exit_on(errors: Sequence[DeckError]) -> None:
+    """Print ``errors`` (about the output directory: located as the user named it) and exit 2,
+    when there are any."""
+    if errors:
+        click.echo(CompileFailed(errors).report(), err=True)
+        sys.exit(EXIT_ERRORS)
+
+
 def _build(config_dir: Path, out: Path) -> Build:
     """Compile, or print every error and exit 2."""
     try:
@@ -95,23 +103,31 @@ def compile_command(config_dir: Path, out: Path, dry_run: bool, force: bool) -> 
         byte_compile(out, [m for m in modules if not _has_bytecode(out / m)], shown)
         click.echo(f"deckc: {out.as_posix()} is up to date")
         return
+    _exit_on(misplaced(config_dir, out))
     build = _build(config_dir, out)
     if dry_run:
-        changed = [
-            rel
-            for rel, text in sorted(build.files.items())
-            if not (out / rel).is_file() or (out / rel).read_text(encoding="utf-8") != text
-        ]
-        for rel in changed:
+        todo = plan(out, build.files)
+        for rel in todo.changed:
             click.echo(f"would write {(out / rel).as_posix()}")
-        if not changed:
+        for rel in todo.deleted:
+            click.echo(f"would delete {(out / rel).as_posix()} (no longer an output)")
+        if not todo:
             click.echo(f"deckc: {out.as_posix()} is up to date")
         return
-    changed = write_outputs(out, build.files, Origin.of(config_dir, out).out_dir)
+    try:
+        done = write_outputs(out, build.files, Origin.of(config_dir, out).out_dir)
+    except CompileFailed as failed:
+        _exit_on(failed.diagnostics)
+    if not done:
+        what = "recompiled (--force)" if force else "compiled"
+        click.echo(
+            f"deckc: {what}: {out.as_posix()} is already exactly this output; nothing written"
+        )
+        return
+    deleted = f", deleted {len(done.deleted)} no longer made" if done.deleted else ""
     click.echo(
-        f"deckc: wrote {len(changed)} file(s) to {out.as_posix()} (lock {build.lock_sha256[:12]})"
-        if changed
-        else f"deckc: {out.as_posix()} is up to date"
+        f"deckc: wrote {len(done.changed)} file(s) to {out.as_posix()}{deleted} "
+        f"(lock {build.lock_sha256[:12]})"
     )
 
 
@@ -123,8 +139,7 @@ def _has_bytecode(module: Path) -> bool:
 
 def describe(fresh: Freshness, config_dir: Path, out: Path) -> list[str]:
     """Lines saying why ``out`` is not current and how to fix it."""
-    command = f"deckc compile --config-dir {config_dir.as_posix()} --out {out.as_posix()}"
-    fix = f"run `make compile` ({command})"
+    fix = f"run `{recompile(config_dir.as_posix(), out.as_posix())}`"
     lines = []
     for rel in fresh.missing_outputs:
         lines.append(f"{(out / rel).as_posix()}: missing")
@@ -330,7 +345,10 @@ def schema_command(out: Path) -> None:
     """Write JSON Schemas of the source files for editors (taplo, Even Better TOML): name one
     on a file's first line as `#:schema <path>`."""
     files = editor_schemas()
-    changed = write_outputs(out, files)
+    try:
+        changed = write_outputs(out, files).changed
+    except CompileFailed as failed:
+        _exit_on(failed.diagnostics)
     for name in sorted(files):
         click.echo(f"{'wrote' if name in changed else 'kept'} {(out / name).as_posix()}")
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from compiler.cli import main
+from compiler.core.errors import CompileFailed
+from compiler.core.resources import package_dir
+from compiler.emit import freshness, views
+from compiler.emit.write import write_outputs
 from tests.conftest import run
 
 
@@ -70,7 +75,9 @@ def test_check_reports_stale_outputs(project: Path, change: str, expected: str) 
     result = run("check")
     assert result.exit_code == 1
     assert expected in result.stderr
-    assert "fix: run `make compile`" in result.stderr
+    assert (
+        "fix: run `deckc compile --config-dir .pipelex/inference --out generated`" in result.stderr
+    )
 
 
 def test_check_on_a_broken_configuration_exits_2(project: Path) -> None:
@@ -102,3 +109,125 @@ def test_internal_errors_never_show_a_traceback(
 
 def test_version() -> None:
     assert run("--version").stdout.startswith("deckc, version ")
+
+
+# --- the build-step contract ---------------------------------------------------------------------
+
+
+def test_a_change_in_deckc_itself_makes_its_outputs_stale(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fingerprint covers deckc's own code, so a fix in resolve.py is a reason to recompile."""
+    assert run("compile").exit_code == 0
+    assert run("check").exit_code == 0
+    fixed = project / "deckc-copy"
+    shutil.copytree(package_dir(), fixed, ignore=shutil.ignore_patterns("__pycache__"))
+    resolve = fixed / "semantics" / "resolve.py"
+    resolve.write_text(resolve.read_text() + "\n# a fix\n")
+    monkeypatch.setattr(freshness, "package_dir", lambda: fixed)
+    freshness.generator_fingerprint.cache_clear()
+    try:
+        result = run("check")
+    finally:
+        freshness.generator_fingerprint.cache_clear()
+    assert result.exit_code == 1
+    assert "deckc or its templates changed since generated was compiled" in result.stderr
+
+
+def test_outputs_no_longer_made_are_deleted_and_dry_run_says_so(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as bigger:  # as a bigger deck makes them: four handle sections
+        bigger.setattr(views, "HANDLES_PER_SECTION", 8)
+        assert run("compile").exit_code == 0
+    sections = sorted(p.name for p in (project / "generated" / "_runtime").glob("_handles_*.py"))
+    assert sections == [f"_handles_llm_{i}.py" for i in range(4)]
+    # one section now: three outputs are no longer made
+    dry = run("compile", "--dry-run")
+    assert [line for line in dry.stdout.splitlines() if "would delete" in line] == [
+        f"would delete generated/_runtime/_handles_llm_{i}.py (no longer an output)"
+        for i in (1, 2, 3)
+    ]
+    assert (project / "generated" / "_runtime" / "_handles_llm_3.py").exists()
+    done = run("compile", "--force")
+    assert ", deleted 3 no longer made (lock " in done.stdout
+    assert not (project / "generated" / "_runtime" / "_handles_llm_3.py").exists()
+    assert not list((project / "generated" / "_runtime" / "__pycache__").glob("_handles_llm_3.*"))
+    assert run("check").exit_code == 0
+
+
+def test_outputs_no_longer_made_are_deleted_when_writing_in_place(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--out the working directory: files are replaced one by one, and retired ones deleted."""
+    out = project / "out"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    config = "../.pipelex/inference"
+    with monkeypatch.context() as bigger:
+        bigger.setattr(views, "HANDLES_PER_SECTION", 8)
+        assert run("compile", "--config-dir", config, "--out", ".").exit_code == 0
+    assert (out / "_runtime" / "_handles_llm_3.py").exists()
+    assert run("compile", "--config-dir", config, "--out", ".", "--force").exit_code == 0
+    assert not (out / "_runtime" / "_handles_llm_3.py").exists()
+    assert run("check", "--config-dir", config, "--out", ".").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("out", "expected"),
+    [
+        (
+            "a-file/below",
+            "a-file/below: the output directory cannot be made: a-file exists and is not a "
+            "directory\n"
+            "  hint: pass --out a directory (it is created when missing), or move the file away\n",
+        ),
+        (
+            ".pipelex/inference/gen",
+            ".pipelex/inference/gen: the output directory is inside the configuration directory "
+            ".pipelex/inference\n  hint: pass --out a directory outside it (the default is "
+            "`generated`)\n",
+        ),
+    ],
+)
+def test_an_odd_out_is_a_located_error(project: Path, out: str, expected: str) -> None:
+    (project / "a-file").write_text("not a directory\n")
+    result = run("compile", "--out", out)
+    assert result.exit_code == 2
+    assert result.stderr == expected + "deckc: 1 error(s), not writing anything\n"
+    assert (project / "a-file").read_text() == "not a directory\n"
+
+
+def test_an_out_that_is_a_file_is_a_usage_error(project: Path) -> None:
+    (project / "a-file").write_text("not a directory\n")
+    result = run("compile", "--out", "a-file")
+    assert result.exit_code == 2
+    assert "Invalid value for '--out': Directory 'a-file' is a file." in result.stderr
+    assert write_outputs_error(project / "a-file") == (
+        f"{(project / 'a-file').as_posix()}: the output directory cannot be made: it exists and "
+        "is not a directory"
+    )
+
+
+def write_outputs_error(out: Path) -> str:
+    with pytest.raises(CompileFailed) as info:
+        write_outputs(out, {"deck.py": ""})
+    (error,) = info.value.diagnostics
+    return str(error).splitlines()[0]
+
+
+def test_an_unwritable_out_is_a_located_error(project: Path) -> None:
+    result = run("compile", "--out", "/proc/deckc-cannot-write-here")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "/proc/deckc-cannot-write-here: cannot write the output directory: "
+    )
+    assert "internal error" not in result.stderr
+
+
+def test_nothing_to_write_says_what_was_done(project: Path) -> None:
+    assert run("compile").exit_code == 0
+    forced = run("compile", "--force")
+    assert forced.stdout == (
+        "deckc: recompiled (--force): generated is already exactly this output; nothing written\n"
+    )

@@ -326,7 +326,7 @@ def test_drift_findings() -> None:
         "gen/notes.txt: warning: not written by deckc",
     ]
     assert found[-1].hint == "delete it, or keep it outside gen"
-    assert found[0].hint == "run `make compile` (deckc compile --config-dir conf --out gen)"
+    assert found[0].hint == "run `deckc compile --config-dir conf --out gen`"
     assert drift(Freshness(State.CURRENT), "conf", "gen") == []
 
 

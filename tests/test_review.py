@@ -214,9 +214,7 @@ def test_the_hook_entry_point_passes_then_fails_on_a_stale_output(
     assert (
         lines[0] == ".pipelex/inference/deck/overrides.toml: changed since generated was compiled"
     )
-    assert lines[-1] == (
-        "fix: run `make compile` (deckc compile --config-dir .pipelex/inference --out generated)"
-    )
+    assert lines[-1] == ("fix: run `deckc compile --config-dir .pipelex/inference --out generated`")
 
 
 # -- editor schemas ------------------------------------------------------------------------------

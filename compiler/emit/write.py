@@ -16,7 +16,11 @@ Fallback where no atomic exchange exists (other systems, some network file syste
 renames, output -> ``.<out>.deckc-old-*`` then staging -> output.  A kill between them leaves no
 output directory but the previous one complete in the backup, which the next compile puts back.
 When the output directory is (or contains) the working directory or is a mount point, it cannot
-be swapped: each file is then replaced by its own rename, the manifest last.
+be swapped: each file is then replaced by its own rename, the manifest last, and the outputs of
+the previous compile that this one no longer makes are deleted after it.
+
+:func:`plan` says what a write would do (``--dry-run`` prints it); a directory that cannot be
+written, or that is not a directory, is a located :class:`OutputError`, never a traceback.
 
 Python outputs are byte-compiled with hash-checked ``.pyc`` files, which stay valid across
 checkouts (no timestamps) and load even where bytecode writing is off.
@@ -36,36 +40,114 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+from compiler.core.errors import CompileFailed, DeckError, Location
 from compiler.emit.freshness import MANIFEST
 
 LOCK_NAME = ".deckc.lock"  # the lock file of earlier deckc versions; dropped on the next compile
 _STAGING, _BACKUP = "deckc-new-", "deckc-old-"
 
 
-def write_outputs(out_dir: Path, files: Mapping[str, str], shown: str | None = None) -> list[str]:
+class OutputError(DeckError):
+    """The output directory cannot be written (or is not a directory)."""
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """What writing ``files`` into an output directory changes."""
+
+    changed: tuple[str, ...]  # outputs written anew: new, or with other content
+    deleted: tuple[str, ...]  # outputs of the previous compile this one no longer makes
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.deleted)
+
+
+def plan(out_dir: Path, files: Mapping[str, str]) -> WritePlan:
+    """What :func:`write_outputs` would do (it reads the outputs; it writes nothing)."""
+    previous = _manifest_outputs(out_dir)
+    return WritePlan(
+        changed=tuple(rel for rel, text in sorted(files.items()) if _differs(out_dir / rel, text)),
+        deleted=tuple(
+            sorted(rel for rel in previous - set(files) if os.path.lexists(out_dir / rel))
+        ),
+    )
+
+
+def write_outputs(out_dir: Path, files: Mapping[str, str], shown: str | None = None) -> WritePlan:
     """Replace ``out_dir``'s outputs by ``files`` (relative path -> text), atomically.
 
     ``shown`` is how bytecode names the directory (``Origin.out_dir``: the same whatever the
-    working directory; ``out_dir`` as given by default).  Returns the paths whose content
-    changed; when none did, nothing is replaced."""
-    display = Path(shown) if shown is not None else out_dir
+    working directory; ``out_dir`` as given by default).  Returns what changed; when nothing
+    did, nothing is replaced.  Raises :class:`CompileFailed` holding an :class:`OutputError`
+    when the directory cannot be written."""
+    try:
+        return _write_outputs(out_dir, files, Path(shown) if shown is not None else out_dir)
+    except OSError as exc:
+        raise CompileFailed([_output_error(out_dir, exc)]) from None
+
+
+def misplaced(config_dir: Path, out_dir: Path) -> list[DeckError]:
+    """An output directory that is, or is inside, the configuration directory: outputs never
+    mix with the sources they are made from."""
+    config, out = config_dir.resolve(), out_dir.resolve()
+    if out != config and config not in out.parents:
+        return []
+    return [
+        OutputError(
+            f"the output directory is inside the configuration directory {config_dir.as_posix()}",
+            location=Location(out_dir.as_posix()),
+            hint="pass --out a directory outside it (the default is `generated`)",
+        )
+    ]
+
+
+def _output_error(out_dir: Path, exc: OSError) -> OutputError:
+    where = Location(out_dir.as_posix())
+    blocker = next((p for p in (out_dir, *out_dir.parents) if os.path.lexists(p)), out_dir)
+    if os.path.lexists(blocker) and not blocker.is_dir():
+        what = "it" if blocker == out_dir else blocker.as_posix()
+        return OutputError(
+            f"the output directory cannot be made: {what} exists and is not a directory",
+            location=where,
+            hint="pass --out a directory (it is created when missing), or move the file away",
+        )
+    problem = exc.strerror or type(exc).__name__
+    on = f" ({Path(exc.filename).name})" if exc.filename else ""
+    return OutputError(
+        f"cannot write the output directory: {problem}{on}",
+        location=where,
+        hint="check the permissions of --out and its parent, and the free space there",
+    )
+
+
+def _write_outputs(out_dir: Path, files: Mapping[str, str], display: Path) -> WritePlan:
     target = out_dir.resolve()
     if os.path.lexists(target) and not target.is_dir():
-        raise NotADirectoryError(f"{out_dir} exists and is not a directory")
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(out_dir))
     target.parent.mkdir(parents=True, exist_ok=True)
     with exclusive(target):
         _recover(target)
-        changed = [rel for rel, text in sorted(files.items()) if _differs(target / rel, text)]
-        if not changed:
+        todo = plan(target, files)
+        if not todo:
             _byte_compile(out_dir, display, [rel for rel in files if rel.endswith(".py")])
-            return []
+            return todo
         if _must_write_in_place(target):
-            _write_in_place(target, display, files)
+            _write_in_place(target, display, files, todo.deleted)
         else:
-            _swap_in(target, display, files)
-    return changed
+            _swap_in(target, display, files, todo.deleted)
+    return todo
+
+
+def _manifest_outputs(directory: Path) -> set[str]:
+    """The outputs the manifest in ``directory`` lists (none when there is no readable one)."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        return {str(rel) for rel in manifest["outputs"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
 
 
 @contextlib.contextmanager
@@ -110,11 +192,11 @@ def _recover(target: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _swap_in(target: Path, shown: Path, files: Mapping[str, str]) -> None:
+def _swap_in(target: Path, shown: Path, files: Mapping[str, str], retired: tuple[str, ...]) -> None:
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{_STAGING}", dir=target.parent))
     except PermissionError:  # the parent is not writable: the directory cannot be swapped
-        _write_in_place(target, shown, files)
+        _write_in_place(target, shown, files, retired)
         return
     try:
         _stage(staging, target, shown, files)
@@ -159,12 +241,7 @@ def _stage(staging: Path, target: Path, shown: Path, files: Mapping[str, str]) -
 def _owned(directory: Path, files: Mapping[str, str]) -> set[str]:
     """Paths in ``directory`` that deckc writes: this compile's outputs and their bytecode,
     the outputs the previous manifest lists, the lock file of earlier versions."""
-    owned = set(files) | {LOCK_NAME}
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-        owned.update(str(rel) for rel in manifest["outputs"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    owned = set(files) | {LOCK_NAME} | _manifest_outputs(directory)
     for rel in [r for r in owned if r.endswith(".py")]:
         cache = Path(rel).parent / "__pycache__"
         if (directory / cache).is_dir():
@@ -244,9 +321,12 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _write_in_place(target: Path, shown: Path, files: Mapping[str, str]) -> None:
+def _write_in_place(
+    target: Path, shown: Path, files: Mapping[str, str], retired: tuple[str, ...]
+) -> None:
     """Each changed output to a temporary file, then renamed over its target; the manifest
-    last, so a kill before it leaves outputs that ``deckc check`` reports as not current."""
+    last, so a kill before it leaves outputs that ``deckc check`` reports as not current; then
+    the ``retired`` outputs (and their bytecode) are deleted."""
     staged: list[tuple[Path, Path]] = []
     try:
         for rel in sorted(files, key=lambda r: (r == MANIFEST, r)):
@@ -262,6 +342,10 @@ def _write_in_place(target: Path, shown: Path, files: Mapping[str, str]) -> None
         raise
     for temp, dest in staged:
         os.replace(temp, dest)
+    for rel in retired:
+        (target / rel).unlink(missing_ok=True)
+        if rel.endswith(".py"):
+            Path(importlib.util.cache_from_source(str(target / rel))).unlink(missing_ok=True)
     _fsync_dir(target)
     _byte_compile(target, shown, [rel for rel in files if rel.endswith(".py")])
 

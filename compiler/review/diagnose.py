@@ -11,6 +11,7 @@ placements and resolutions, never decided again.
 from __future__ import annotations
 
 import bisect
+import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -337,9 +338,14 @@ def unset_variables(config: Config, environ: Mapping[str, str]) -> list[DeckErro
 # --- generated output -------------------------------------------------------------------------
 
 
+def recompile(config_dir: str, out_dir: str) -> str:
+    """The command that remakes ``out_dir`` from ``config_dir`` (both as the user named them)."""
+    return f"deckc compile --config-dir {shlex.quote(config_dir)} --out {shlex.quote(out_dir)}"
+
+
 def drift(fresh: Freshness, config_dir: str, out_dir: str) -> list[DeckError]:
     """Why ``out_dir`` is not what compiling ``config_dir`` gives (paths as given, for display)."""
-    fix = f"run `make compile` (deckc compile --config-dir {config_dir} --out {out_dir})"
+    fix = f"run `{recompile(config_dir, out_dir)}`"
 
     def finding(file: str, message: str) -> DeckError:
         return GeneratedDriftError(

@@ -214,7 +214,8 @@ def load_sources(root: Path) -> SourceSet:
                 ModelDeckNotFoundError(
                     "configuration directory not found",
                     location=Location("."),
-                    hint="pass --config-dir pointing at your .pipelex/inference directory",
+                    hint="pass --config-dir the directory that holds backends.toml and "
+                    "routing_profiles.toml",
                 )
             ]
         )
