@@ -7,7 +7,7 @@ CONFIG_DIR := .pipelex/inference
 OUT := generated
 LINTED := compiler tests generated tools bench fuzz
 
-.PHONY: compile check test lint records bench fuzz mutation clean litellm
+.PHONY: compile check test test-fast lint records bench fuzz mutation clean litellm
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ lint: $(STAMP)
 
 test: lint litellm  ## lint, then the whole test suite
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## the edit loop: no network, no mypy of generated code, no fuzzers (< 30 s)
+	$(BIN)/python -m pytest -m "not network and not mypy and not fuzz" -n auto
 
 bench: $(STAMP)  ## performance figures beside their same-run baselines; rewrites the README table
 	$(BIN)/python bench/run.py

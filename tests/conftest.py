@@ -26,6 +26,15 @@ def case_dirs() -> list[Path]:
     return sorted(p for p in CASES.iterdir() if (p / "inference").is_dir())
 
 
+def compiling_case_dirs() -> list[Path]:
+    """The golden cases whose configuration compiles (they snapshot part of the lockfile)."""
+    return [
+        case
+        for case in case_dirs()
+        if (case / "snapshot.txt").is_file() and "lock " in (case / "snapshot.txt").read_text()
+    ]
+
+
 def sources_from_texts(files: dict[str, str]) -> SourceSet:
     """A SourceSet made from in-memory TOML texts (paths relative to a configuration dir)."""
     parsed = {path: parse_source(path, text.encode("utf-8")) for path, text in files.items()}

@@ -27,6 +27,7 @@ def run_fuzzer(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.fuzz
 @pytest.mark.skipif(importlib.util.find_spec("atheris") is None, reason="atheris not installed")
 def test_atheris_short_run() -> None:
     result = run_fuzzer("atheris", "--runs", str(ATHERIS_RUNS))
@@ -34,6 +35,7 @@ def test_atheris_short_run() -> None:
     assert f"Done {ATHERIS_RUNS} runs" in result.stderr
 
 
+@pytest.mark.fuzz
 def test_hypothesis_short_run() -> None:
     result = run_fuzzer("hypothesis", "--examples", str(HYPOTHESIS_EXAMPLES))
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]

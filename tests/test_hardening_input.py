@@ -9,6 +9,7 @@ that a failed compile leaves the previous output untouched.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 from collections.abc import Iterator
@@ -20,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.cli import cli
-from compiler.core.errors import CompileFailed
+from compiler.core.errors import CompileFailed, errors_only
 from compiler.core.ir import ModelType
-from compiler.pipeline import compile_dir
+from compiler.pipeline import analyse, compile_dir
 from compiler.sources.load import MAX_DEPTH, load_sources
 from fuzz.configs import Files, configs, mutate, mutations, seed_configs
 from fuzz.targets import compile_config, load_bytes, write_config
@@ -71,20 +72,36 @@ def test_seed_mutations_compile_through_the_cli_without_internal_errors(
     exception (CliRunner re-raises it), never `internal error`."""
     monkeypatch.chdir(tmp_path)
     example = SEEDS[0]
+    seen = set()
     for ops in ([(0, 0, 77, 0)], [(1, 3, 10, 5)], [(4, 1, 300, 9000)], [(5, 2, 50, 255)]):
         write_config(mutate(example, ops), tmp_path / "inference")
-        for args in (
-            ["compile"],
-            ["check"],
-            ["validate", "inference"],
-            ["explain", "best-claude"],
+        broken = _has_errors(tmp_path / "inference")
+        seen.add(broken)
+        for args, when_broken, when_sound in (
+            (["compile"], 2, {0}),
+            (["check"], 2, {0}),  # just compiled: current
+            (["validate", "inference"], 2, {0, 1}),  # 1 when it warns
+            (["explain", "best-claude"], 2, {0, 2}),  # 2 when the mutation removed the handle
         ):
             result = CliRunner().invoke(
                 cli, [*args, "--config-dir", "inference", "--out", "out"], catch_exceptions=False
             )
-            assert result.exit_code in (0, 1, 2), result.output
+            expected = {when_broken} if broken else when_sound
+            assert result.exit_code in expected, (args, broken, result.output)
             assert "internal error" not in result.output + result.stderr
             assert "Traceback" not in result.stderr
+            if broken:  # every error located: file:line:col first
+                assert re.match(r"^inference/[^:]+(:\d+:\d+)?: ", result.stderr), result.stderr
+        shutil.rmtree(tmp_path / "out", ignore_errors=True)
+    assert seen == {True, False}  # the mutations break some configurations and not others
+
+
+def _has_errors(config: Path) -> bool:
+    try:
+        resolved, diagnostics = analyse(load_sources(config))
+    except CompileFailed:
+        return True
+    return resolved is None or bool(errors_only(diagnostics))
 
 
 # --- limits ---------------------------------------------------------------------------------------

@@ -145,6 +145,7 @@ def test_generated_code_with_hostile_names_passes_ruff(generated: Path) -> None:
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
+@pytest.mark.mypy
 def test_generated_code_with_hostile_names_passes_mypy_strict(generated: Path) -> None:
     (generated.parent / "use.py").write_text(
         "from generated import deck\n"

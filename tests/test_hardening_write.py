@@ -156,7 +156,9 @@ def test_a_compile_killed_at_any_step_leaves_complete_outputs(
 
 
 def test_a_compile_killed_by_the_clock_leaves_complete_outputs(tmp_path: Path) -> None:
-    """The same with real timing: compiles in a loop, SIGKILLed mid-way."""
+    """The same with real timing: compiles in a loop, SIGKILLed mid-way.  The child reports each
+    finished write, and is killed only once it has finished some: it is killed while writing,
+    never before it started."""
     out = tmp_path / "generated"
     write_outputs(out, OLD)
     (tmp_path / "old.json").write_text(json.dumps(OLD))
@@ -168,8 +170,9 @@ def test_a_compile_killed_by_the_clock_leaves_complete_outputs(tmp_path: Path) -
         "i = 0\n"
         "while True:\n"
         "    write_outputs(Path(sys.argv[1]), texts[i % 2]); i += 1\n"
+        "    print(i, flush=True)\n"
     )
-    for delay in (0.15, 0.3, 0.45):
+    for finished, delay in ((1, 0.0), (2, 0.004), (3, 0.011)):
         child = subprocess.Popen(
             [
                 sys.executable,
@@ -180,10 +183,15 @@ def test_a_compile_killed_by_the_clock_leaves_complete_outputs(tmp_path: Path) -
             ],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        time.sleep(delay)
+        assert child.stdout is not None
+        reported = [child.stdout.readline() for _ in range(finished)]
+        time.sleep(delay)  # the next write is under way
         child.send_signal(signal.SIGKILL)
         child.wait()
+        assert reported[-1].strip() == str(finished)  # it wrote, and was killed in its loop
         assert state(out) in (lock_of(OLD), lock_of(NEW))
         write_outputs(out, OLD)
         assert leftovers(tmp_path) == []

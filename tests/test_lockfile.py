@@ -15,9 +15,9 @@ from compiler.emit.lock import Lockfile, Resolution, Skipped
 from compiler.emit.lockfile import dumps, schema_violations, to_json
 from compiler.emit.lockread import parse_lock, read_lock
 from compiler.pipeline import compile_dir
-from tests.conftest import EXAMPLE, ROOT, case_dirs, compile_texts
+from tests.conftest import EXAMPLE, ROOT, compile_texts, compiling_case_dirs
 
-VALID_CASES = [c for c in case_dirs() if (c / "expected" / "deck.lock.json").is_file()]
+VALID_CASES = compiling_case_dirs()
 V1_EXAMPLE = ROOT / "tests" / "lockfiles" / "example.v1.json"
 
 

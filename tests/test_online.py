@@ -466,6 +466,7 @@ class LoopbackOnly(httpx.BaseTransport):
         self._inner.close()
 
 
+@pytest.mark.network
 def test_probes_a_real_litellm_proxy(litellm_proxy: str, gateway_dir: Path) -> None:
     port = litellm_proxy.split(":")[2].split("/")[0]
     closed_port = free_port()
@@ -513,6 +514,7 @@ def test_probes_a_real_litellm_proxy(litellm_proxy: str, gateway_dir: Path) -> N
     assert not [t for t in texts.values() if MASTER_KEY in t or WRONG_KEY in t]
 
 
+@pytest.mark.network
 def test_validate_online_on_the_command_line(
     litellm_proxy: str, gateway_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

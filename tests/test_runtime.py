@@ -20,9 +20,9 @@ from compiler.emit.lock import Lockfile, Resolution, Routing
 from compiler.emit.lockread import parse_lock
 from compiler.emit.write import write_outputs
 from compiler.pipeline import compile_dir
-from tests.conftest import GENERATED, ROOT, case_dirs, import_generated
+from tests.conftest import GENERATED, ROOT, compiling_case_dirs, import_generated
 
-VALID_CASES = [c for c in case_dirs() if (c / "expected" / "deck.lock.json").is_file()]
+VALID_CASES = compiling_case_dirs()
 
 
 def compiled(config_dir: Path, out: Path) -> tuple[ModuleType, Lockfile]:
@@ -396,6 +396,7 @@ def test_import_parses_nothing() -> None:
     assert result.stdout.strip() == "[]", result.stderr
 
 
+@pytest.mark.mypy
 def test_literal_handles_catch_typos_under_mypy(tmp_path: Path) -> None:
     from mypy import api
 
