@@ -20,7 +20,8 @@ from compiler.emit.lockfile import build_lock, dumps, to_json
 from compiler.emit.lockread import read_lock
 from compiler.emit.render import LOCKFILE
 from compiler.pipeline import analyse
-from compiler.review.diff import Change, Kind, diff_locks, group_profiles, relative_change
+from compiler.review.changes import Change, Kind
+from compiler.review.diff import diff_locks, group_profiles, relative_change
 from compiler.review.diff_render import render_text, show
 from compiler.sources.load import load_sources
 from tests.conftest import EXAMPLE, GENERATED, ROOT, run

@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import Any
 
 from compiler.core.naming import format_key
-from compiler.review.diff import Change, FieldChange, Kind
+from compiler.review.changes import Change, FieldChange, Kind
 
 Json = Any
 

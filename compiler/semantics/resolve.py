@@ -108,18 +108,26 @@ class _Resolver:
         assert result is not None
         return result
 
+    def _candidates(self, ref: Ref) -> tuple[Declared, ...]:
+        """What ``ref`` may name, in the order it is looked up as."""
+        if ref.kind is RefKind.ALIAS:
+            return (Declared.ALIAS,)
+        if ref.kind is RefKind.WATERFALL:
+            return (Declared.WATERFALL,)
+        return self._bare_lookup if ref.kind.is_handle else ()
+
     def _step(self, ref: Ref, stack: list[_Walk]) -> Resolution | None:
         """The resolution of ``ref`` when known now; None after pushing the walk of an alias."""
-        kinds = {RefKind.ALIAS: (Declared.ALIAS,), RefKind.WATERFALL: (Declared.WATERFALL,)}
-        key = ModelKey(self._deck.model_type, ref.name)
-        for kind in kinds.get(ref.kind, self._bare_lookup if ref.kind.is_handle else ()):
+        for kind in self._candidates(ref):
             if kind is Declared.ALIAS and (
-                ref.name in self._deck.aliases or ref.kind is RefKind.ALIAS
+                ref.kind is RefKind.ALIAS or ref.name in self._deck.aliases
             ):
                 return self._enter(ref.name, stack)
-            placement = self._placements.get(key)
-            if kind is Declared.MODEL and placement is not None:
-                return Resolution(ref.text, (), key, placement, placement.reason)
+            if kind is Declared.MODEL:
+                key = ModelKey(self._deck.model_type, ref.name)
+                placement = self._placements.get(key)
+                if placement is not None:
+                    return Resolution(ref.text, (), key, placement, placement.reason)
         what = "waterfall" if ref.kind is RefKind.WATERFALL else "model or alias"
         return Resolution(ref.text, (), None, None, f"not a declared {what}")
 

@@ -1,0 +1,67 @@
+"""Backends: their records, and their credentials read from the environment when asked for."""
+
+from __future__ import annotations
+
+import os
+
+from . import _index
+from .data import section
+from .envvars import expand
+from .errors import BackendNotFoundError, MissingCredentialError, suggest
+from .frozen import thaw
+from .records import Backend
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = ["BackendRecord", "backend"]
+
+
+class BackendRecord(Backend):
+    """A backend; :meth:`credentials` resolves its ``${VAR}`` references when called."""
+
+    __slots__ = ()
+
+    def _expanded(self, texts: dict[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        missing: dict[str, str] = {}  # variable -> the first key that needs it
+        for key, text in texts.items():
+            if isinstance(text, str):
+                text, unset = expand(text, os.environ)
+                for var in unset:
+                    missing.setdefault(var, key)
+            values[key] = text
+        if missing:
+            needs = ", ".join(f"{var} (for {key})" for var, key in missing.items())
+            noun = "variable" if len(missing) == 1 else "variables"
+            verb = "it is" if len(missing) == 1 else "they are"
+            raise MissingCredentialError(
+                f"backend {self.name!r} needs environment {noun} {needs}, but {verb} not set"
+            )
+        return values
+
+    def credentials(self) -> dict[str, str]:
+        """Each credential with its ``${VAR}``/``${VAR:-default}`` references read from the
+        environment now; raises :class:`MissingCredentialError` naming every unset variable."""
+        return self._expanded(dict(self.credential_refs))
+
+    def resolved_options(self) -> dict[str, str | float | bool]:
+        """The provider options, with ``${VAR}`` references in strings read from the
+        environment now."""
+        return self._expanded(dict(self.options))
+
+
+_backends: dict[str, BackendRecord] = {}
+
+
+def backend(name: str) -> BackendRecord:
+    """The backend record of ``name`` (credentials stay references until asked for)."""
+    record = _backends.get(name) if type(name) is str else None
+    if record is None:
+        rows: dict[str, Any] = dict(section(_index.BACKENDS).BACKENDS)
+        fields = rows.get(name) if type(name) is str else None
+        if fields is None:
+            raise BackendNotFoundError(f"unknown backend {name!r}{suggest(name, rows)}")
+        record = _backends[name] = BackendRecord(**thaw(fields))
+    return record
