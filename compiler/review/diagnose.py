@@ -259,30 +259,24 @@ def unavailable_handles(resolved: Resolved, *, strict: bool = False) -> list[Dec
     fix = f"route the model to a backend that serves it in profile {name}, or point the"
     for model_type, answers in active.decks.items():
         deck = config.decks[model_type]
-        for alias_name, resolution in answers.aliases.items():
-            if resolution.available:
-                continue
-            findings.append(
-                LLMHandleNotFoundError(
-                    f"alias `{alias_name}` is unavailable in the active profile {name}: "
-                    f"{resolution.reason}",
-                    span=deck.aliases[alias_name].span,
-                    hint=f"{fix} alias at a handle that profile {name} serves",
-                    severity=_severity(strict),
+        spans = {name: alias.span for name, alias in deck.aliases.items()}
+        for what, resolutions, where, point in (
+            ("alias", answers.aliases, spans, "alias"),
+            ("preset", answers.presets, {n: p.target.span for n, p in deck.presets.items()},
+             "preset's llm_handle"),
+        ):  # fmt: skip
+            for subject, resolution in resolutions.items():
+                if resolution.available:
+                    continue
+                findings.append(
+                    LLMHandleNotFoundError(
+                        f"{what} `{subject}` is unavailable in the active profile {name}: "
+                        f"{resolution.reason}",
+                        span=where[subject],
+                        hint=f"{fix} {point} at a handle that profile {name} serves",
+                        severity=_severity(strict),
+                    )
                 )
-            )
-        for preset_name, resolution in answers.presets.items():
-            if resolution.available:
-                continue
-            findings.append(
-                LLMHandleNotFoundError(
-                    f"preset `{preset_name}` is unavailable in the active profile {name}: "
-                    f"{resolution.reason}",
-                    span=deck.presets[preset_name].target.span,
-                    hint=f"{fix} preset's llm_handle at a handle that profile {name} serves",
-                    severity=_severity(strict),
-                )
-            )
     everywhere = list(resolved.profiles.values())
     for key, placement in active.placements.items():
         if placement.backend is not None or all(

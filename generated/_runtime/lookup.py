@@ -128,18 +128,24 @@ def _handle_record(profile: str, model_type: str, handle: str) -> HandleRecord |
         raise error(f"unknown handle {handle!r}{suggest(name, known)}")
     if isinstance(found, str):
         raise error(f"handle {handle!r} is unavailable under profile {profile!r}: {found}")
+    return HandleRecord(handle=handle, **_answer(profile, model_type, found, name))
+
+
+def _answer(
+    profile: str, model_type: str, found: int | tuple[int, tuple[str, ...]], name: str
+) -> dict[str, Any]:
+    """The fields every record has, of the model an available entry points at."""
     (backend_name, model, fields, spec), path = data.answer(found, name)
-    return HandleRecord(
-        handle=handle,
-        model_type=model_type,
-        profile=profile,
-        model=model,
-        backend=backend_name,
-        model_id=fields["model_id"],
-        sdk=fields.get("sdk"),
-        spec=spec,
-        path=path,
-    )
+    return {
+        "model_type": model_type,
+        "profile": profile,
+        "model": model,
+        "backend": backend_name,
+        "model_id": fields["model_id"],
+        "sdk": fields.get("sdk"),
+        "spec": spec,
+        "path": path,
+    }
 
 
 def _preset_record(profile: str, model_type: str, name: str) -> PresetRecord:
@@ -155,24 +161,12 @@ def _preset_record(profile: str, model_type: str, name: str) -> PresetRecord:
             f"preset {name!r} is unavailable under profile {profile!r}: {found}"
         )
     target, frozen = table.PRESET_PARAMS[at]
-    (backend_name, model, fields, spec), path = data.answer(found, target)
+    answer = _answer(profile, model_type, found, target)
     params = dict(thaw(frozen))
     for field in table.FROM_SPEC:
         if params.get(field) is None:
-            params[field] = fields.get(field)
-    return PresetRecord(
-        preset=name,
-        target=target,
-        model_type=model_type,
-        profile=profile,
-        model=model,
-        backend=backend_name,
-        model_id=fields["model_id"],
-        sdk=fields.get("sdk"),
-        spec=spec,
-        path=path,
-        **params,
-    )
+            params[field] = getattr(answer["spec"], field)
+    return PresetRecord(preset=name, target=target, **answer, **params)
 
 
 def _caches() -> dict[str, dict[str | None, dict[str, Any]]]:
