@@ -357,5 +357,5 @@ def _type_names(handles: list[str], deck: L.Deck, presets: tuple[str, ...]) -> T
         handle=literal_type([*handles, *explicit]),
         preset_ref=literal_type(preset_refs),
         preset=literal_type(presets),
-        choice=literal_type(deck.choices),
+        choice=literal_type(kind for kind, c in deck.choices.items() if c.target is not None),
     )

@@ -45,6 +45,25 @@ from compiler.runtime import envvars
 from compiler.sources.load import SourceFile, SourceSet
 
 _NOT_MODELS = ("models", "defaults")
+# The top-level `default_<field>` keys of a model file (its other top-level tables are models).
+_DEFAULT_FIELDS = (
+    "model_type",
+    "sdk",
+    "inputs",
+    "outputs",
+    "costs",
+    "max_tokens",
+    "max_prompt_images",
+    "prompting_target",
+    "structure_method",
+    "thinking_mode",
+    "constraints",
+    "valued_constraints",
+    "listed_constraints",
+    "rules",
+    "variant",
+)
+_DEFAULT_KEYS = {f"default_{field}": field for field in _DEFAULT_FIELDS}
 # The seed layout's deck tables: the LLM deck (SPEC §2).
 ALIASES, PRESETS = "aliases", "llm_presets"
 CHOICE_DEFAULTS, CHOICE_OVERRIDES = "llm_choice_defaults", "llm_choice_overrides"
@@ -122,8 +141,8 @@ def _backends(file: SourceFile, problems: list[DeckError]) -> dict[str, Backend]
 def _model_defaults(file: SourceFile, problems: list[DeckError]) -> dict[str, Any]:
     defaults: dict[str, Any] = dict(file.data.get("defaults", {}))
     for key, value in file.data.items():
-        if key.startswith("default_") and not isinstance(value, dict):
-            field = key[len("default_") :]
+        field = _DEFAULT_KEYS.get(key)
+        if field is not None:
             if field in defaults:
                 problems.append(
                     SchemaError(
@@ -142,7 +161,7 @@ def _models(backend: str, file: SourceFile, problems: list[DeckError]) -> list[M
     defaults = _model_defaults(file, problems)
     tables: dict[str, tuple[KeyPath, Mapping[str, Any]]] = {}
     for key, value in file.data.items():
-        if key not in _NOT_MODELS and isinstance(value, dict):
+        if key not in _NOT_MODELS and key not in _DEFAULT_KEYS and isinstance(value, dict):
             tables[key] = ((key,), value)
     for key, value in file.data.get("models", {}).items():
         path: KeyPath = ("models", key)

@@ -13,7 +13,7 @@ import datetime
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -97,6 +97,9 @@ def validate_file(file: SourceFile, schema_name: str) -> tuple[list[DeckError], 
     if not problems:
         return problems, file
     data = copy.deepcopy(dict(file.data))
+    for problem in _non_finite(file):  # values no schema rule rejects (a nan temperature...)
+        _remove(data, problem.key_path[:-1], problem.key_path[-1])
+    errors = list(validator.iter_errors(data))
     for _ in range(_PRUNE_ROUNDS):
         if not errors or not all(_prune(data, error) for error in errors):
             break
@@ -122,18 +125,23 @@ def _prune(data: dict[str, Any], error: jsonschema.ValidationError) -> bool:
     else:
         return False
     for parent_path, key in path_and_keys:
-        parent: Any = data
-        for step in parent_path:  # an earlier error of the round may have removed a parent
-            in_list = isinstance(parent, list) and isinstance(step, int) and step < len(parent)
-            if not (in_list or (isinstance(parent, dict) and step in parent)):
-                parent = None
-                break
-            parent = parent[step]
-        if isinstance(parent, dict):
-            parent.pop(key, None)
-        elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
-            del parent[key]
+        _remove(data, parent_path, key)
     return True
+
+
+def _remove(data: dict[str, Any], parent_path: Sequence[str | int], key: str | int) -> None:
+    """Delete ``key`` of the table or array at ``parent_path``, if it is still there (an earlier
+    removal may have taken a parent)."""
+    parent: Any = data
+    for step in parent_path:
+        in_list = isinstance(parent, list) and isinstance(step, int) and step < len(parent)
+        if not (in_list or (isinstance(parent, dict) and step in parent)):
+            return
+        parent = parent[step]
+    if isinstance(parent, dict):
+        parent.pop(key, None)
+    elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+        del parent[key]
 
 
 def _plain_json(data: Any) -> bool:
@@ -229,7 +237,18 @@ def _explain(file: SourceFile, error: jsonschema.ValidationError) -> Iterator[De
             if hint is None and "^x-" in patterns:
                 hint = "vendor extensions must start with `x-`"
             yield at((*path, key), f"unknown key `{key}`", hint)
-    elif kind == "type" and path and len(path) == 1 and file.path.startswith("backends/"):
+    elif (
+        kind == "type"
+        and isinstance(value, datetime.date | datetime.time | float)
+        and (not isinstance(value, float) or not math.isfinite(value))
+    ):
+        return  # a TOML date or a non-finite number: reported, with its own message, below
+    elif (
+        kind == "type"
+        and len(path) == 1
+        and file.path.startswith("backends/")
+        and path[0] not in _validator(MODELS).schema["properties"]
+    ):
         # A top-level scalar in a model file is neither a model table nor a known default_<field>.
         hint = did_you_mean(str(path[0]), [k for k in _validator(MODELS).schema["properties"]])
         yield at(path, f"unknown key `{path[0]}` (not a model table nor a known default_*)", hint)
