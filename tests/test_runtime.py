@@ -382,7 +382,7 @@ def test_routing_profile_environment_override() -> None:
         DECK_ROUTING_PROFILE="nope",
     )  # ... nor a look-up naming its profile; the first that needs it says why
     assert bad.stderr.strip().splitlines()[-1] == (
-        "generated._runtime.errors.ProfileNotFoundError: DECK_ROUTING_PROFILE names routing "
+        "generated._runtime.lookup.ProfileNotFoundError: DECK_ROUTING_PROFILE names routing "
         "profile 'nope', which does not exist; profiles: all_pipelex, azure_first, direct, mixed"
     )
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 from . import _index
-from .data import section
 from .envvars import expand
-from .errors import BackendNotFoundError, MissingCredentialError, suggest
 from .frozen import thaw
+from .lookup import BackendNotFoundError, MissingCredentialError, _suggest
 from .records import Backend
 
 TYPE_CHECKING = False
@@ -59,9 +58,11 @@ def backend(name: str) -> BackendRecord:
     """The backend record of ``name`` (credentials stay references until asked for)."""
     record = _backends.get(name) if type(name) is str else None
     if record is None:
-        rows: dict[str, Any] = dict(section(_index.BACKENDS).BACKENDS)
+        rows: dict[str, Any] = dict(
+            __import__(_index.BACKENDS, globals(), None, ("__name__",), 1).BACKENDS
+        )
         fields = rows.get(name) if type(name) is str else None
         if fields is None:
-            raise BackendNotFoundError(f"unknown backend {name!r}{suggest(name, rows)}")
+            raise BackendNotFoundError(f"unknown backend {name!r}{_suggest(name, rows)}")
         record = _backends[name] = BackendRecord(**thaw(fields))
     return record

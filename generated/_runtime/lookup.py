@@ -9,6 +9,27 @@ data modules its templates fill in; ``<out>/deck.py`` re-exports its public name
 was computed by the compiler for every routing profile and model type; the first look-up of a
 name builds its record from those tables and caches it, and later look-ups are a dict access.
 
+The data (see ``_index.pyi`` for the index's contract) are constants unmarshalled from bytecode,
+in sections imported on first use:
+
+* ``_index``: the lockfile's hash, the profiles, the model types, the names of the sections;
+* handle sections (``HANDLE_SECTIONS[model_type]``): ``NAMES``, the sorted bare names (models,
+  aliases, waterfalls) of a slice of the model type's handles, and ``ENTRIES``, one row per
+  profile (in ``PROFILES`` order), one entry per name: the index of a model's spec (a model
+  routed directly), ``(index of the spec, names followed)`` for an alias or waterfall, or the
+  reason the handle is unavailable under that profile (a string);
+* spec sections (``SPEC_SECTIONS``): ``SPECS``, ``(backend, model, fields)`` by spec index;
+* the deck of each model type (``DECKS[model_type]``): ``ALIASES``, ``WATERFALLS`` and
+  ``PRESET_NAMES`` (sorted); ``PRESET_PARAMS``, ``(target, fields of the record)`` per preset;
+  ``PRESET_ENTRIES``, one row per profile as in the handle sections; ``EXPLICIT_NAMES`` and
+  ``EXPLICIT_ENTRIES``, the answers of ``@alias`` / ``~waterfall`` where the bare name means
+  something else; ``CHOICES``, ``(kind, "preset" | "handle", target)``; ``FROM_SPEC``, the
+  preset fields that default to the model spec's field of the same name;
+* ``BACKENDS``: ``(name, fields)`` of every backend.
+
+A mapping in the data is written ``(..., key, value, ...)``: a tuple of constants, loaded as one
+constant; :func:`~.frozen.thaw` makes it a read-only dict when its record is built.
+
 Standard library only; nothing is parsed at import.  ``DECK_ROUTING_PROFILE`` overrides the active
 profile; an unknown one is reported by the first look-up that needs it.
 """
@@ -17,33 +38,18 @@ from __future__ import annotations
 
 import os
 
-from . import _index, data, references
-from .backends import BackendRecord, backend
-from .data import MODEL_TYPES, PROFILES
-from .errors import (
-    BackendNotFoundError,
-    DeckLookupError,
-    HandleNotFoundError,
-    LLMHandleNotFoundError,
-    LLMPresetNotFoundError,
-    MissingCredentialError,
-    ModelTypeNotFoundError,
-    PresetNotFoundError,
-    ProfileNotFoundError,
-    handle_error,
-    preset_error,
-    suggest,
-)
+from . import _index, references
 from .frozen import thaw
 from .records import HandleRecord, ModelSpec, PresetRecord
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from typing import Any, TypeVar
 
-    from .data import Entry
+    from .backends import BackendRecord
 
+    Entry = int | tuple[int, tuple[str, ...]] | str
     R = TypeVar("R")
 
 __all__ = [
@@ -52,7 +58,6 @@ __all__ = [
     "MODEL_TYPES",
     "PROFILES",
     "BackendNotFoundError",
-    "BackendRecord",
     "DeckLookupError",
     "HandleNotFoundError",
     "HandleRecord",
@@ -78,7 +83,153 @@ __all__ = [
 
 LLM = "llm"
 LOCK_SHA256: str = _index.LOCK_SHA256
+PROFILES: tuple[str, ...] = _index.PROFILES
+MODEL_TYPES: tuple[str, ...] = _index.MODEL_TYPES
 ACTIVE_PROFILE: str = os.environ.get("DECK_ROUTING_PROFILE") or _index.DEFAULT_PROFILE
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+class DeckLookupError(KeyError):
+    """Base of the look-up errors; a KeyError whose message reads as a sentence."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class HandleNotFoundError(DeckLookupError):
+    """The handle is unknown, or declared but unavailable under the profile."""
+
+
+class LLMHandleNotFoundError(HandleNotFoundError):
+    """An LLM handle is unknown, or declared but unavailable under the profile."""
+
+
+class PresetNotFoundError(DeckLookupError):
+    """The preset or choice is unknown."""
+
+
+class LLMPresetNotFoundError(PresetNotFoundError):
+    """An LLM preset or choice is unknown."""
+
+
+class ProfileNotFoundError(DeckLookupError):
+    """No routing profile has that name."""
+
+
+class ModelTypeNotFoundError(DeckLookupError):
+    """The deck has no model of that type."""
+
+
+class BackendNotFoundError(DeckLookupError):
+    """No backend has that name."""
+
+
+class MissingCredentialError(DeckLookupError):
+    """A ``${VAR}`` a backend needs is not set in the environment."""
+
+
+def _handle_error(model_type: str) -> type[HandleNotFoundError]:
+    return LLMHandleNotFoundError if model_type == "llm" else HandleNotFoundError
+
+
+def _preset_error(model_type: str) -> type[PresetNotFoundError]:
+    return LLMPresetNotFoundError if model_type == "llm" else PresetNotFoundError
+
+
+def _suggest(word: object, candidates: Iterable[str]) -> str:
+    if type(word) is not str:
+        return ""
+    import difflib  # only on the error path
+
+    close = difflib.get_close_matches(word, list(candidates), n=3)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+# --- the data, in sections imported on first use ---------------------------------------------
+
+_sections: dict[str, Any] = {}
+
+
+def _section(module: str) -> Any:
+    """The data module ``module`` beside this one."""
+    found = _sections.get(module)
+    if found is None:
+        found = _sections[module] = __import__(module, globals(), None, ("__name__",), 1)
+    return found
+
+
+def _after(names: tuple[str, ...], name: str) -> int:
+    """How many of the sorted ``names`` sort before or equal to ``name`` (a binary search)."""
+    low, high = 0, len(names)
+    while low < high:
+        middle = (low + high) // 2
+        if name < names[middle]:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _position(names: tuple[str, ...], name: str) -> int | None:
+    """Where ``name`` is in the sorted ``names``."""
+    at = _after(names, name) - 1
+    return at if at >= 0 and names[at] == name else None
+
+
+def _check_type(model_type: object) -> str:
+    """The name of the deck module of ``model_type``; raises for a type the deck lacks."""
+    module = _index.DECKS.get(model_type) if type(model_type) is str else None
+    if module is None:
+        raise ModelTypeNotFoundError(
+            f"no model of type {model_type!r} in this deck; model types: "
+            f"{', '.join(MODEL_TYPES)}{_suggest(model_type, MODEL_TYPES)}"
+        )
+    return module
+
+
+def _deck(model_type: object) -> Any:
+    """The deck module of ``model_type``: its alias, waterfall and preset names, presets and
+    choices (imported only when a look-up needs one of them)."""
+    return _section(_check_type(model_type))
+
+
+def _handle_section(model_type: str, name: str) -> Any:
+    """The handle section of ``model_type`` where ``name`` would be."""
+    modules, bounds = _index.HANDLE_SECTIONS[model_type]
+    return _section(modules[_after(bounds, name)])
+
+
+def _entry(
+    names: tuple[str, ...], rows: tuple[tuple[Entry, ...], ...], profile: str, name: str
+) -> Entry | None:
+    at = _position(names, name)
+    return None if at is None else rows[PROFILES.index(profile)][at]
+
+
+_specs: dict[int, tuple[str, str, Any, ModelSpec]] = {}
+
+
+def _spec(index: int) -> tuple[str, str, Any, ModelSpec]:
+    """(backend, model, fields, record) of the spec ``index``."""
+    found = _specs.get(index)
+    if found is None:
+        size = _index.SPECS_PER_SECTION
+        backend_name, model, frozen = _section(_index.SPEC_SECTIONS[index // size]).SPECS[
+            index % size
+        ]
+        fields = thaw(frozen)
+        found = _specs[index] = (backend_name, model, fields, ModelSpec(**fields))
+    return found
+
+
+def _answer_of(
+    entry: int | tuple[int, tuple[str, ...]], name: str
+) -> tuple[tuple[str, str, Any, ModelSpec], tuple[str, ...]]:
+    """The spec an available entry points at, and the names followed to it."""
+    index, path = (entry, (name,)) if isinstance(entry, int) else entry
+    return _spec(index), path
 
 
 # --- records, built on first use --------------------------------------------------------------
@@ -96,13 +247,12 @@ def _profile(profile: str | None) -> str:
         origin, name = "profile=", profile
     raise ProfileNotFoundError(
         f"{origin} names routing profile {name!r}, which does not exist; profiles: "
-        f"{', '.join(PROFILES)}{suggest(name, PROFILES)}"
+        f"{', '.join(PROFILES)}{_suggest(name, PROFILES)}"
     )
 
 
 def _handle_record(profile: str, model_type: str, handle: str) -> HandleRecord | PresetRecord:
-    error = handle_error(model_type)
-    table = data.deck(model_type)
+    error = _handle_error(model_type)
     if type(handle) is not str:
         raise error(f"unknown handle {handle!r}")
     kind, name = references.parse(handle)
@@ -110,22 +260,20 @@ def _handle_record(profile: str, model_type: str, handle: str) -> HandleRecord |
         return preset(name, profile, model_type)
     found: Entry | None = None
     known: tuple[str, ...] = ()
-    for explicit, names in (
-        (references.ALIAS, table.ALIASES),
-        (references.WATERFALL, table.WATERFALLS),
-    ):
-        if kind == explicit:
-            if data.position(names, name) is None:
-                raise error(f"no {kind} named {name!r}{suggest(name, names)}")
-            key = references.spell(kind, name)
-            found = data.entry(table.EXPLICIT_NAMES, table.EXPLICIT_ENTRIES, profile, key)
-            known = names
+    if kind in (references.ALIAS, references.WATERFALL):  # the deck module: only then imported
+        table = _deck(model_type)
+        names = table.ALIASES if kind == references.ALIAS else table.WATERFALLS
+        if _position(names, name) is None:
+            raise error(f"no {kind} named {name!r}{_suggest(name, names)}")
+        key = references.spell(kind, name)
+        found = _entry(table.EXPLICIT_NAMES, table.EXPLICIT_ENTRIES, profile, key)
+        known = names
     if found is None:
-        section = data.handle_section(model_type, name)
-        found = data.entry(section.NAMES, section.ENTRIES, profile, name)
+        section = _handle_section(model_type, name)
+        found = _entry(section.NAMES, section.ENTRIES, profile, name)
         known = known or section.NAMES
     if found is None:
-        raise error(f"unknown handle {handle!r}{suggest(name, known)}")
+        raise error(f"unknown handle {handle!r}{_suggest(name, known)}")
     if isinstance(found, str):
         raise error(f"handle {handle!r} is unavailable under profile {profile!r}: {found}")
     return HandleRecord(handle=handle, **_answer(profile, model_type, found, name))
@@ -135,7 +283,7 @@ def _answer(
     profile: str, model_type: str, found: int | tuple[int, tuple[str, ...]], name: str
 ) -> dict[str, Any]:
     """The fields every record has, of the model an available entry points at."""
-    (backend_name, model, fields, spec), path = data.answer(found, name)
+    (backend_name, model, fields, spec), path = _answer_of(found, name)
     return {
         "model_type": model_type,
         "profile": profile,
@@ -149,15 +297,15 @@ def _answer(
 
 
 def _preset_record(profile: str, model_type: str, name: str) -> PresetRecord:
-    table = data.deck(model_type)
-    at = data.position(table.PRESET_NAMES, name) if type(name) is str else None
+    table = _deck(model_type)
+    at = _position(table.PRESET_NAMES, name) if type(name) is str else None
     if at is None:
-        raise preset_error(model_type)(
-            f"unknown preset {name!r}{suggest(name, table.PRESET_NAMES)}"
+        raise _preset_error(model_type)(
+            f"unknown preset {name!r}{_suggest(name, table.PRESET_NAMES)}"
         )
     found: Entry = table.PRESET_ENTRIES[PROFILES.index(profile)][at]
     if isinstance(found, str):
-        raise handle_error(model_type)(
+        raise _handle_error(model_type)(
             f"preset {name!r} is unavailable under profile {profile!r}: {found}"
         )
     target, frozen = table.PRESET_PARAMS[at]
@@ -196,7 +344,7 @@ def _first(
     model_type: str,
 ) -> R:
     """A record not looked up before: built (or the error raised) and remembered."""
-    data.deck(model_type)
+    _check_type(model_type)
     name = _profile(profile)
     record = build(name, model_type, key)
     caches[model_type][name][key] = record
@@ -244,13 +392,13 @@ def choice(
 ) -> HandleRecord | PresetRecord:
     """The preset (or handle) the deck chooses for ``kind`` (``for_text``, ``for_object``...)."""
     configured = {
-        name: (target_kind, target) for name, target_kind, target in data.deck(model_type).CHOICES
+        name: (target_kind, target) for name, target_kind, target in _deck(model_type).CHOICES
     }
     selected = configured.get(kind) if type(kind) is str else None
     if selected is None:
         known = ", ".join(repr(k) for k in configured) or "none"
-        raise preset_error(model_type)(
-            f"no choice {kind!r} is configured; configured: {known}{suggest(kind, configured)}"
+        raise _preset_error(model_type)(
+            f"no choice {kind!r} is configured; configured: {known}{_suggest(kind, configured)}"
         )
     target_kind, target = selected
     if target_kind == "preset":
@@ -263,29 +411,48 @@ def choice(
 
 def handles(model_type: str = LLM) -> tuple[str, ...]:
     """Every model, alias and waterfall name of ``model_type``, sorted."""
-    data.deck(model_type)
+    _check_type(model_type)
     modules, _ = _index.HANDLE_SECTIONS[model_type]
-    return tuple(name for module in modules for name in data.section(module).NAMES)
+    return tuple(name for module in modules for name in _section(module).NAMES)
 
 
 def aliases(model_type: str = LLM) -> tuple[str, ...]:
     """The alias names of ``model_type``, sorted."""
-    names: tuple[str, ...] = data.deck(model_type).ALIASES
+    names: tuple[str, ...] = _deck(model_type).ALIASES
     return names
 
 
 def waterfalls(model_type: str = LLM) -> tuple[str, ...]:
     """The waterfall names of ``model_type``, sorted."""
-    names: tuple[str, ...] = data.deck(model_type).WATERFALLS
+    names: tuple[str, ...] = _deck(model_type).WATERFALLS
     return names
 
 
 def presets(model_type: str = LLM) -> tuple[str, ...]:
     """The preset names of ``model_type``, sorted."""
-    names: tuple[str, ...] = data.deck(model_type).PRESET_NAMES
+    names: tuple[str, ...] = _deck(model_type).PRESET_NAMES
     return names
 
 
 def choices(model_type: str = LLM) -> tuple[str, ...]:
     """The choices configured for ``model_type``, sorted."""
-    return tuple(kind for kind, _, _ in data.deck(model_type).CHOICES)
+    return tuple(kind for kind, _, _ in _deck(model_type).CHOICES)
+
+
+# --- backends, imported on first use: credentials are read once per client, not per call -------
+
+
+def backend(name: str) -> BackendRecord:
+    """The backend record of ``name`` (credentials stay references until asked for)."""
+    from .backends import backend as record_of
+
+    return record_of(name)
+
+
+def __getattr__(name: str) -> Any:
+    """``BackendRecord``, without importing the backends' module before a backend is asked for."""
+    if name == "BackendRecord":
+        from .backends import BackendRecord
+
+        return BackendRecord
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
