@@ -21,4 +21,3 @@ constants unmarshalled from bytecode, in sections imported on first use.  Type c
 
 from ._runtime.lookup import *  # noqa: F403
 from ._runtime.lookup import __all__ as __all__
-from ._runtime.lookup import __getattr__ as __getattr__  # BackendRecord, on first use

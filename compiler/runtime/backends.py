@@ -1,13 +1,15 @@
-"""Backends: their records, and their credentials read from the environment when asked for."""
+"""Backends: their records, and their credentials read from the environment when asked for.
+
+What only reading credentials needs (the expander, the errors of :mod:`.lookup`, which imports
+this module) is imported when they are read: a deck that is only looked up never loads it.
+"""
 
 from __future__ import annotations
 
 import os
 
 from . import _index
-from .envvars import expand
 from .frozen import thaw
-from .lookup import BackendNotFoundError, MissingCredentialError, _suggest
 from .records import Backend
 
 TYPE_CHECKING = False
@@ -23,6 +25,9 @@ class BackendRecord(Backend):
     __slots__ = ()
 
     def _expanded(self, texts: dict[str, Any]) -> dict[str, Any]:
+        from .envvars import expand
+        from .lookup import MissingCredentialError
+
         values: dict[str, Any] = {}
         missing: dict[str, str] = {}  # variable -> the first key that needs it
         for key, text in texts.items():
@@ -63,6 +68,8 @@ def backend(name: str) -> BackendRecord:
         )
         fields = rows.get(name) if type(name) is str else None
         if fields is None:
+            from .lookup import BackendNotFoundError, _suggest
+
             raise BackendNotFoundError(f"unknown backend {name!r}{_suggest(name, rows)}")
         record = _backends[name] = BackendRecord(**thaw(fields))
     return record

@@ -39,6 +39,7 @@ from __future__ import annotations
 import os
 
 from . import _index, references
+from .backends import BackendRecord, backend
 from .frozen import thaw
 from .records import HandleRecord, ModelSpec, PresetRecord
 
@@ -46,8 +47,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any, TypeVar
-
-    from .backends import BackendRecord
 
     Entry = int | tuple[int, tuple[str, ...]] | str
     R = TypeVar("R")
@@ -58,6 +57,7 @@ __all__ = [
     "MODEL_TYPES",
     "PROFILES",
     "BackendNotFoundError",
+    "BackendRecord",
     "DeckLookupError",
     "HandleNotFoundError",
     "HandleRecord",
@@ -437,22 +437,3 @@ def presets(model_type: str = LLM) -> tuple[str, ...]:
 def choices(model_type: str = LLM) -> tuple[str, ...]:
     """The choices configured for ``model_type``, sorted."""
     return tuple(kind for kind, _, _ in _deck(model_type).CHOICES)
-
-
-# --- backends, imported on first use: credentials are read once per client, not per call -------
-
-
-def backend(name: str) -> BackendRecord:
-    """The backend record of ``name`` (credentials stay references until asked for)."""
-    from .backends import backend as record_of
-
-    return record_of(name)
-
-
-def __getattr__(name: str) -> Any:
-    """``BackendRecord``, without importing the backends' module before a backend is asked for."""
-    if name == "BackendRecord":
-        from .backends import BackendRecord
-
-        return BackendRecord
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,12 +8,12 @@ this deck is a ``Literal`` type, so a misspelt one is a type error (the runtime 
 
 from typing import Literal, TypeAlias, overload
 
-from ._runtime.backends import BackendRecord as BackendRecord
 from ._runtime.lookup import ACTIVE_PROFILE as ACTIVE_PROFILE
 from ._runtime.lookup import LOCK_SHA256 as LOCK_SHA256
 from ._runtime.lookup import MODEL_TYPES as MODEL_TYPES
 from ._runtime.lookup import PROFILES as PROFILES
 from ._runtime.lookup import BackendNotFoundError as BackendNotFoundError
+from ._runtime.lookup import BackendRecord as BackendRecord
 from ._runtime.lookup import DeckLookupError as DeckLookupError
 from ._runtime.lookup import HandleNotFoundError as HandleNotFoundError
 from ._runtime.lookup import HandleRecord as HandleRecord
