@@ -479,7 +479,7 @@ def test_probes_a_real_litellm_proxy(litellm_proxy: str, gateway_dir: Path) -> N
     findings = probe_backends(
         compile_dir(gateway_dir).resolved, env, timeout=10.0, transport=LoopbackOnly()
     )
-    texts = {f.key_path[0]: str(f) for f in findings}
+    texts = {str(f.key_path[-1]): str(f) for f in findings}
     at = f"(127.0.0.1:{port})"
     assert texts["gateway"] == (
         f"backends.toml:2:1: gateway: note: backend `gateway` {at} is reachable: it lists 3 "
@@ -538,7 +538,7 @@ def test_validate_online_on_the_command_line(
         ("warning", "BackendProbeError", "closed"),
         ("warning", "BackendProbeError", "no_key"),
         ("warning", "BackendProbeError", "wrong_key"),
-        ("warning", "ModelNotListedError", "gpt-5"),
+        ("warning", "ModelNotListedError", "models.gpt-5"),
     ]
     for output in (text.stdout, text.stderr, machine.stdout):
         assert MASTER_KEY not in output and WRONG_KEY not in output
