@@ -2,9 +2,8 @@
 
     python -m fuzz.mutation [--workdir DIR] [--jobs N]
 
-mutmut mutates compiler/semantics/routing.py, compiler/core/patterns.py and
-compiler/semantics/resolve.py and runs the
-tests that cover each mutant.  It works in a copy of the tree (and mutmut's own ``mutants/``
+mutmut mutates compiler/semantics/routing.py, resolve.py and references.py and
+compiler/core/patterns.py, and runs the tests that cover each mutant.  It works in a copy of the tree (and mutmut's own ``mutants/``
 sandbox inside that copy), so no mutated code ever appears in the working tree others use.
 Prints the score and every surviving mutant's diff; exits 1 when any survives that is not
 listed in ``EQUIVALENT`` (mutants that cannot change behaviour, each with the reason).
@@ -25,6 +24,7 @@ MUTATED = [
     "compiler/semantics/routing.py",
     "compiler/core/patterns.py",
     "compiler/semantics/resolve.py",
+    "compiler/semantics/references.py",
 ]
 TESTS = [
     "tests/test_patterns.py",

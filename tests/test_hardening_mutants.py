@@ -17,6 +17,7 @@ from compiler.semantics.decisions import (
     Placement,
     Resolution,
     RuleKind,
+    SearchEnd,
     SelectedChoice,
 )
 from compiler.semantics.resolve import _Resolver, resolve
@@ -81,6 +82,17 @@ def summary(r: Resolution) -> tuple[object, ...]:
             "deck/base_deck.toml:2:1: llm_choice_defaults.for_text: `disabled` is not a preset, "
             "alias or model",
         ),
+        (  # the seed's layout has no waterfalls: its fallback chains are list aliases
+            '[aliases]\nx = "~m1"\n',
+            "deck/base_deck.toml:2:1: aliases.x: no waterfall named `m1`\n"
+            "  hint: in this layout a fallback chain is an alias whose value is a list",
+        ),
+        (  # handle: reads as a bare name, and names its owner when nothing has that name
+            '[llm_choice_defaults]\nfor_object = "handle:m11"\n',
+            "deck/base_deck.toml:2:1: llm_choice_defaults.for_object: `handle:m11` is not a "
+            "declared model or alias (choice for_object -> handle:m11)\n"
+            "  hint: did you mean `m1`?",
+        ),
     ],
 )
 def test_reference_errors_exactly(deck: str, expected: str) -> None:
@@ -139,10 +151,14 @@ def test_what_the_resolver_records_for_references_that_are_reported_broken() -> 
     files["deck/base_deck.toml"] = (
         '[aliases]\nx = "y"\ny = "x"\n'
         '[llm_presets]\np = { llm_handle = "@nope" }\nq = { llm_handle = "nothing" }\n'
+        'r = { llm_handle = "$p" }\nw = { llm_handle = "~m1" }\n'
     )
     resolved, problems = analyse(sources_from_texts(files))
-    assert resolved is not None and len(problems) == 3
+    assert resolved is not None and len(problems) == 5
     presets = answers(resolved, "to_a").presets
+    # a preset is never a model, and a waterfall reference never names a model
+    assert summary(presets["r"]) == ("$p", (), None, None, "$p: not a declared model or alias")
+    assert summary(presets["w"]) == ("~m1", (), None, None, "~m1: not a declared waterfall")
     assert summary(presets["p"]) == ("nope", (), None, None, "nope: unresolvable alias")
     assert summary(presets["q"]) == (
         "nothing",
@@ -158,6 +174,18 @@ def test_what_the_resolver_records_for_references_that_are_reported_broken() -> 
         None,
         None,
         "x -> y: unresolvable alias",
+    )
+
+
+def test_an_exhausted_fallback_list_records_its_alias_and_every_entry() -> None:
+    dead = answers(build('[aliases]\ndead = ["m1", "m1"]\n').resolved, "to_b").aliases["dead"]
+    assert (dead.ref, dead.model, dead.placement) == ("dead", None, None)
+    (hop,) = dead.hops
+    assert (hop.name, hop.kind, hop.chosen, [s.index for s in hop.skipped]) == (
+        "dead",
+        RefKind.ALIAS,
+        None,
+        [0, 1],
     )
 
 
@@ -242,6 +270,52 @@ def test_a_shadowed_exact_route_is_not_checked() -> None:
         {"a": ["m"], "b": ["x"]},
     )
     assert routing["m"].backend == "a"
+
+
+def test_every_placement_records_how_it_was_decided() -> None:
+    """The records explain presents, field by field, for each way a model can be placed."""
+    serves = {"a": ["x", "gx"], "b": ["y", "z", "gy"], "c": ["y"], "off": ["x", "gx"]}
+    files = configure(
+        'fallback_order = ["off", "c", "a"]\n[profiles.p.routes]\n"g*" = "a"\n"gy" = "b"\n'
+        '"*x" = "off"\n"x" = "off"\n',
+        serves,
+        disabled=("off",),
+    )
+    resolution = compile_texts(files).resolved.profiles["p"]
+    plan, placed = resolution.plan, resolution.placements
+    assert plan.start is not None  # off (disabled) is passed over: c is the first enabled
+    assert (plan.start.backend, plan.start.rule, str(plan.start.span)) == (
+        "c",
+        RuleKind.FALLBACK,
+        "routing_profiles.toml:3:26",
+    )
+    assert plan.search_order == ("c", "a", "b")
+    routes = {r.pattern.text: r for r in plan.profile.routes}
+    # the exact and the wildcard routes to the disabled backend are both passed over
+    assert placed[m("x")] == Placement(
+        m("x"), "a", RuleKind.SEARCH, None, (routes["*x"], routes["x"]), plan.start,
+        SearchEnd("a", True, plan.profile.fallback_order[2].span),
+    )  # fmt: skip
+    assert placed[m("gx")] == Placement(
+        m("gx"), "a", RuleKind.WILDCARD, routes["g*"], (routes["*x"],)
+    )
+    assert placed[m("gy")] == Placement(m("gy"), "b", RuleKind.EXACT, routes["gy"])
+    assert placed[m("y")] == Placement(m("y"), "c", RuleKind.FALLBACK, start=plan.start)
+    config = compile_texts(files).resolved.config
+    assert placed[m("z")] == Placement(
+        m("z"), "b", RuleKind.SEARCH, start=plan.start,
+        found=SearchEnd("b", False, config.backends["b"].span),
+    )  # fmt: skip
+    unserved = configure(
+        'default = "a"\n[profiles.p.routes]\n"*z" = "a"\n', {"a": ["x"], "b": ["z", "w"]}
+    )
+    placed = compile_texts(unserved).resolved.profiles["p"].placements
+    assert placed[m("z")].key == m("z") and placed[m("z")].route is not None
+    assert placed[m("w")] == Placement(m("w"), "b", RuleKind.SEARCH, start=placed[m("w")].start,
+                                       found=placed[m("w")].found)  # fmt: skip
+    lonely = configure('default = "a"\n', {"a": ["x"], "off": ["q"]}, disabled=("off",))
+    q = compile_texts(lonely).resolved.profiles["p"].placements[m("q")]
+    assert (q.key, q.backend, q.start is not None, q.passed) == (m("q"), None, True, ())
 
 
 def test_routing_records_when_nothing_serves() -> None:

@@ -83,7 +83,7 @@ class _DeckChecks:
             LLMHandleNotFoundError(
                 f"`{ref.text}` is not a declared model or alias ({owner} -> {ref.text})",
                 span=ref.span,
-                hint=did_you_mean(ref.text, [*deck.aliases, *self.models])
+                hint=did_you_mean(ref.name, [*deck.aliases, *self.models])
                 or "declare the model in a backends/<backend>.toml file, or the alias in [aliases]",
             )
         ]
@@ -111,7 +111,7 @@ class _DeckChecks:
                 LLMPresetNotFoundError(
                     f"`{ref.text}` is not a preset, alias or model",
                     span=ref.span,
-                    hint=did_you_mean(ref.text, [*deck.presets, *deck.aliases, *self.models]),
+                    hint=did_you_mean(ref.name, [*deck.presets, *deck.aliases, *self.models]),
                 )
             ]
         return self.handle(ref, f"choice {ref.span.key_path[-1]}", "choice")
