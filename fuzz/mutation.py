@@ -3,8 +3,9 @@
     python -m fuzz.mutation [--workdir DIR] [--jobs N]
 
 mutmut mutates compiler/semantics/routing.py, resolve.py and references.py and
-compiler/core/patterns.py, and runs the tests that cover each mutant.  It works in a copy of the tree (and mutmut's own ``mutants/``
-sandbox inside that copy), so no mutated code ever appears in the working tree others use.
+compiler/core/patterns.py, and runs the tests that cover each mutant.  It works in a copy of the
+tree (and mutmut's own ``mutants/`` sandbox inside that copy), so no mutated code ever appears in
+the working tree others use.
 Prints the score and every surviving mutant's diff; exits 1 when any survives that is not
 listed in ``EQUIVALENT`` (mutants that cannot change behaviour, each with the reason).
 """
@@ -47,95 +48,65 @@ use_git_change_detection = false
 
 # Surviving mutants that cannot change what deckc does: (function, line mutated, mutated line)
 # -> why.  Matched on the text, not on mutmut's numbers, which shift when the code changes.
-_PRESETS_HAVE_HANDLES = "build keeps only presets whose llm_handle is set (a string, located)"
 _UNIQUE_POSITIONS = "each position is one pattern of one kind: a hit never equals best"
+_ONLY_ON_PATH = "only `== 1` (on the path) and presence in `state` are ever tested"
+_REASONED = "an unavailable resolution always carries a reason"
+_AVAILABLE = "`available` implies a model and a backend: the other tests only narrow types"
+_CHOICE_WHAT = (
+    "`what` names the owner only in the message for a preset reference, which a choice never "
+    "passes to handle() (choice() answers presets first)"
+)
+_PATTERNS = "compiler.core.patterns.xǁRouteIndexǁfirst_wildcard"
+_CYCLES = "compiler.semantics.references.x__alias_cycles"
+_CHOICE = "compiler.semantics.references.xǁ_DeckChecksǁchoice"
+_CHOICE_LINE = 'return self.handle(ref, f"choice {ref.span.key_path[-1]}", "choice")'
+_TAKE = "compiler.semantics.resolve.xǁ_Walkǁtake"
+_TAKE_LINE = (
+    'self.skipped.append(Skipped(self.position, target.text, inner.reason or "unavailable"))'
+)
+_PRESET = "compiler.semantics.resolve.x_check_preset"
+_PRESET_LINE = (
+    "if resolution.model is None or resolution.backend is None or not resolution.available:"
+)
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (
-        "compiler.core.patterns.xǁRouteIndexǁfirst_wildcard",
+        _PATTERNS,
         "if hit is not None and (best is None or hit < best):",
         "if hit is not None and (best is None or hit <= best):",
     ): _UNIQUE_POSITIONS,
     (
-        "compiler.core.patterns.xǁRouteIndexǁfirst_wildcard",
+        _PATTERNS,
         "if best is not None and position > best:",
         "if best is not None and position >= best:",
     ): _UNIQUE_POSITIONS,
-    (
-        "compiler.semantics.resolve.x__alias_cycles",
-        "state[path.pop()] = 2",
-        "state[path.pop()] = None",
-    ): "only `== 1` (on the path) and presence in `state` are ever tested",
-    (
-        "compiler.semantics.resolve.x__alias_cycles",
-        "state[path.pop()] = 2",
-        "state[path.pop()] = 3",
-    ): "only `== 1` (on the path) and presence in `state` are ever tested",
-    (
-        "compiler.semantics.resolve.x__check_choice",
-        'return _check_handle(config, models, text, location, path, "choice")',
-        "return _check_handle(config, models, text, location, path, None)",
-    ): "a choice reaches _check_handle only when the message naming its owner cannot be made",
-    (
-        "compiler.semantics.resolve.x__check_choice",
-        'return _check_handle(config, models, text, location, path, "choice")',
-        'return _check_handle(config, models, text, location, path, "XXchoiceXX")',
-    ): "a choice reaches _check_handle only when the message naming its owner cannot be made",
-    (
-        "compiler.semantics.resolve.x__check_choice",
-        'return _check_handle(config, models, text, location, path, "choice")',
-        'return _check_handle(config, models, text, location, path, "CHOICE")',
-    ): "a choice reaches _check_handle only when the message naming its owner cannot be made",
-    (
-        "compiler.semantics.resolve.x_check_references",
-        'location = preset.locations.get("llm_handle", preset.location)',
-        'location = preset.locations.get("llm_handle", None)',
-    ): _PRESETS_HAVE_HANDLES,
-    (
-        "compiler.semantics.resolve.x_check_references",
-        'location = preset.locations.get("llm_handle", preset.location)',
-        'location = preset.locations.get("llm_handle", )',
-    ): _PRESETS_HAVE_HANDLES,
-    (
-        "compiler.semantics.resolve.x_check_references",
-        'problems += _check_handle(config, models, preset.llm_handle or "", location, path, '
-        '"preset")',
-        'problems += _check_handle(config, models, preset.llm_handle or "XXXX", location, path, '
-        '"preset")',
-    ): _PRESETS_HAVE_HANDLES,
-    (
-        "compiler.semantics.resolve.x_resolve",
-        'presets[preset_name] = resolver.handle(preset.llm_handle or "")',
-        'presets[preset_name] = resolver.handle(preset.llm_handle or "XXXX")',
-    ): _PRESETS_HAVE_HANDLES,
-    (
-        "compiler.semantics.resolve.x_select_choice",
-        "default.value if default else None,",
-        "None,",
-    ): "nothing is chosen only when there is no default (an override is chosen when set)",
-    (
-        "compiler.semantics.resolve.x_select_choice",
-        "default.value if default else None,",
-        "default.value if (default) and False else None,",
-    ): "nothing is chosen only when there is no default (an override is chosen when set)",
+    (_CYCLES, "state[path.pop()] = 2", "state[path.pop()] = None"): _ONLY_ON_PATH,
+    (_CYCLES, "state[path.pop()] = 2", "state[path.pop()] = 3"): _ONLY_ON_PATH,
     (
         "compiler.semantics.resolve.xǁ_Resolverǁ_finish",
         "self._active.discard(walk.alias.name)",
         "self._active.discard(None)",
     ): "a finished alias is memoised, and the memo is consulted before the active set",
+    (_TAKE, _TAKE_LINE, _TAKE_LINE.replace('"unavailable"', '"XXunavailableXX"')): _REASONED,
+    (_TAKE, _TAKE_LINE, _TAKE_LINE.replace('"unavailable"', '"UNAVAILABLE"')): _REASONED,
     (
-        "compiler.semantics.resolve.xǁ_Walkǁtake",
-        "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "
-        '"unavailable"))',
-        "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "
-        '"XXunavailableXX"))',
-    ): "an unavailable resolution always carries a reason",
+        _PRESET,
+        _PRESET_LINE,
+        _PRESET_LINE.replace("backend is None or not", "backend is None and not"),
+    ): _AVAILABLE,
+    (_PRESET, _PRESET_LINE, _PRESET_LINE.replace("model is None or", "model is None and")): (
+        _AVAILABLE
+    ),
     (
-        "compiler.semantics.resolve.xǁ_Walkǁtake",
-        "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "
-        '"unavailable"))',
-        "self.skipped.append(Skipped(alias.targets[self.position], reason(inner) or "
-        '"UNAVAILABLE"))',
-    ): "an unavailable resolution always carries a reason",
+        "compiler.semantics.references.x_check_references",
+        "problems += _DeckChecks(config, deck).run()",
+        "problems = _DeckChecks(config, deck).run()",
+    ): "the seed's layout has one deck, the LLM deck (the current layout has six)",
+    (_CHOICE, _CHOICE_LINE, _CHOICE_LINE.replace('"choice")', "None)")): _CHOICE_WHAT,
+    (_CHOICE, _CHOICE_LINE, _CHOICE_LINE.replace('"choice")', '"XXchoiceXX")')): _CHOICE_WHAT,
+    (_CHOICE, _CHOICE_LINE, _CHOICE_LINE.replace('"choice")', '"CHOICE")')): _CHOICE_WHAT,
+    (_CHOICE, _CHOICE_LINE, _CHOICE_LINE.replace("[-1]", "[+1]")): (
+        "a choice's key path is (table, kind): its last part is also its second"
+    ),
 }
 
 

@@ -151,13 +151,13 @@ def test_what_the_resolver_records_for_references_that_are_reported_broken() -> 
     files["deck/base_deck.toml"] = (
         '[aliases]\nx = "y"\ny = "x"\n'
         '[llm_presets]\np = { llm_handle = "@nope" }\nq = { llm_handle = "nothing" }\n'
-        'r = { llm_handle = "$p" }\nw = { llm_handle = "~m1" }\n'
+        'r = { llm_handle = "$m1" }\nw = { llm_handle = "~m1" }\n'
     )
     resolved, problems = analyse(sources_from_texts(files))
     assert resolved is not None and len(problems) == 5
     presets = answers(resolved, "to_a").presets
     # a preset is never a model, and a waterfall reference never names a model
-    assert summary(presets["r"]) == ("$p", (), None, None, "$p: not a declared model or alias")
+    assert summary(presets["r"]) == ("$m1", (), None, None, "$m1: not a declared model or alias")
     assert summary(presets["w"]) == ("~m1", (), None, None, "~m1: not a declared waterfall")
     assert summary(presets["p"]) == ("nope", (), None, None, "nope: unresolvable alias")
     assert summary(presets["q"]) == (
@@ -316,6 +316,32 @@ def test_every_placement_records_how_it_was_decided() -> None:
     lonely = configure('default = "a"\n', {"a": ["x"], "off": ["q"]}, disabled=("off",))
     q = compile_texts(lonely).resolved.profiles["p"].placements[m("q")]
     assert (q.key, q.backend, q.start is not None, q.passed) == (m("q"), None, True, ())
+
+
+def test_routes_to_a_disabled_backend_are_recorded_whatever_decides() -> None:
+    """`passed` holds the routes matching a model that were passed over (backend disabled), on
+    every path: served by the start backend, unroutable by a route, with no start backend, or
+    when the search finds nothing; an exact route alone counts too."""
+    serves = {"a": ["u", "x"], "b": ["y"], "off": ["u", "nv", "kv", "sv"]}
+    routes = '[profiles.p.routes]\n"u" = "off"\n"*v" = "off"\n"n*" = "b"\n'
+    files = configure('default = "a"\n' + routes, serves, disabled=("off",))
+    files["routing_profiles.toml"] += '[profiles.q]\n[profiles.q.routes]\n"*v" = "off"\n'
+    resolved = compile_texts(files).resolved
+    placed = resolved.profiles["p"].placements
+    patterns = {
+        name: [r.pattern.text for r in placed[m(name)].passed] for name in ("u", "nv", "sv")
+    }
+    assert patterns == {"u": ["u"], "nv": ["*v"], "sv": ["*v"]}
+    assert (placed[m("u")].backend, placed[m("u")].rule) == ("a", RuleKind.DEFAULT)
+    assert placed[m("nv")].backend is None and placed[m("nv")].route is not None
+    assert placed[m("sv")].backend is None and placed[m("sv")].start is not None
+    nowhere = resolved.profiles["q"].placements[m("kv")]
+    assert (nowhere.backend, nowhere.start, [r.pattern.text for r in nowhere.passed]) == (
+        None,
+        None,
+        ["*v"],
+    )
+    assert resolved.profiles["p"].placements[m("x")].passed == ()
 
 
 def test_routing_records_when_nothing_serves() -> None:
