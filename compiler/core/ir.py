@@ -184,11 +184,6 @@ class Alias:
     span: Span
     replaced: tuple[Span, ...] = ()  # earlier definitions this one replaced
 
-    def written(self) -> str | list[str]:
-        """The value as the sources write it."""
-        texts = [t.text for t in self.targets]
-        return texts if self.is_list else texts[0]
-
 
 @dataclass(frozen=True)
 class Waterfall:
