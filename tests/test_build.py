@@ -176,8 +176,8 @@ def test_alias_targets_are_parsed_references_located_by_index(
     assert many.targets[1] == Ref(
         text, kind, name, at("deck/base_deck.toml", 3, 1, "aliases", "many", 1)
     )
-    assert (one.is_list, one.written()) == (False, text)
-    assert (many.is_list, many.written()) == (True, ["m", text])
+    assert (one.is_list, [t.text for t in one.targets]) == (False, [text])
+    assert (many.is_list, [t.text for t in many.targets]) == (True, ["m", text])
     assert kind.is_handle is (kind is not RefKind.PRESET)
 
 
