@@ -4,6 +4,7 @@ compiler, run side by side with the copies a compile puts in a generated package
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 import uuid
@@ -245,7 +246,9 @@ def test_thaw_makes_read_only_mappings_all_the_way_down() -> None:
 # --- one grammar, one expander: the compiler's and the generated package's ---------------------
 
 
+@functools.cache
 def generated_module(name: str) -> Any:
+    """A module of the committed generated package's runtime copy (imported once)."""
     package = import_generated(GENERATED).__name__.rsplit(".", 1)[0]
     return importlib.import_module(f"{package}._runtime.{name}")
 

@@ -383,13 +383,25 @@ def preset(name: str, profile: str | None = None, model_type: str = LLM) -> Pres
     return _first(_PRESETS, _preset_record, name, profile, model_type)
 
 
+_CHOICES: dict[str, dict[str, tuple[str, str]]] = {}  # model type -> kind -> (kind, target)
+
+
+def _choices_of(model_type: str) -> dict[str, tuple[str, str]]:
+    """The choices of ``model_type``, read from its deck module once."""
+    found = _CHOICES.get(model_type) if type(model_type) is str else None
+    if found is None:
+        rows = _deck(model_type).CHOICES
+        found = _CHOICES[model_type] = {
+            kind: (target_kind, target) for kind, target_kind, target in rows
+        }
+    return found
+
+
 def choice(
     kind: str, profile: str | None = None, model_type: str = LLM
 ) -> HandleRecord | PresetRecord:
     """The preset (or handle) the deck chooses for ``kind`` (``for_text``, ``for_object``...)."""
-    configured = {
-        name: (target_kind, target) for name, target_kind, target in _deck(model_type).CHOICES
-    }
+    configured = _choices_of(model_type)
     selected = configured.get(kind) if type(kind) is str else None
     if selected is None:
         known = ", ".join(repr(k) for k in configured) or "none"
@@ -432,4 +444,4 @@ def presets(model_type: str = LLM) -> tuple[str, ...]:
 
 def choices(model_type: str = LLM) -> tuple[str, ...]:
     """The choices configured for ``model_type``, sorted."""
-    return tuple(kind for kind, _, _ in _deck(model_type).CHOICES)
+    return tuple(_choices_of(model_type))

@@ -9,6 +9,7 @@ across files, provider options that look misspelt.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from compiler.core.errors import (
@@ -41,29 +42,21 @@ from compiler.core.ir import (
 )
 from compiler.core.naming import did_you_mean, edit_distance
 from compiler.core.patterns import parse_pattern
+from compiler.core.resources import load_schema
 from compiler.runtime import envvars
 from compiler.sources.load import SourceFile, SourceSet
 
 _NOT_MODELS = ("models", "defaults")
-# The top-level `default_<field>` keys of a model file (its other top-level tables are models).
-_DEFAULT_FIELDS = (
-    "model_type",
-    "sdk",
-    "inputs",
-    "outputs",
-    "costs",
-    "max_tokens",
-    "max_prompt_images",
-    "prompting_target",
-    "structure_method",
-    "thinking_mode",
-    "constraints",
-    "valued_constraints",
-    "listed_constraints",
-    "rules",
-    "variant",
-)
-_DEFAULT_KEYS = {f"default_{field}": field for field in _DEFAULT_FIELDS}
+
+
+@cache
+def _default_keys() -> dict[str, str]:
+    """The top-level `default_<field>` keys a model file's schema allows (its other top-level
+    tables are models), and the field each gives a default for."""
+    properties = load_schema("backend_models")["properties"]
+    return {key: key.removeprefix("default_") for key in properties if key.startswith("default_")}
+
+
 # The seed layout's deck tables: the LLM deck (SPEC §2).
 ALIASES, PRESETS = "aliases", "llm_presets"
 CHOICE_DEFAULTS, CHOICE_OVERRIDES = "llm_choice_defaults", "llm_choice_overrides"
@@ -141,7 +134,7 @@ def _backends(file: SourceFile, problems: list[DeckError]) -> dict[str, Backend]
 def _model_defaults(file: SourceFile, problems: list[DeckError]) -> dict[str, Any]:
     defaults: dict[str, Any] = dict(file.data.get("defaults", {}))
     for key, value in file.data.items():
-        field = _DEFAULT_KEYS.get(key)
+        field = _default_keys().get(key)
         if field is not None:
             if field in defaults:
                 problems.append(
@@ -161,7 +154,7 @@ def _models(backend: str, file: SourceFile, problems: list[DeckError]) -> list[M
     defaults = _model_defaults(file, problems)
     tables: dict[str, tuple[KeyPath, Mapping[str, Any]]] = {}
     for key, value in file.data.items():
-        if key not in _NOT_MODELS and key not in _DEFAULT_KEYS and isinstance(value, dict):
+        if key not in _NOT_MODELS and key not in _default_keys() and isinstance(value, dict):
             tables[key] = ((key,), value)
     for key, value in file.data.get("models", {}).items():
         path: KeyPath = ("models", key)
