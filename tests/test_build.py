@@ -140,12 +140,22 @@ def test_a_provider_option_that_looks_misspelt_is_a_warning(written: str, known:
     assert config.backends["a"].options[written] == "x"
 
 
-@pytest.mark.parametrize("value", ["${KEY", "${1X}", "Bearer ${}"])
-def test_a_malformed_variable_reference_in_a_credential_is_an_error(value: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("${KEY", "no closing }"),
+        ("${1X}", "`1X` is not a variable name"),
+        ("Bearer ${}", "`` is not a variable name"),
+        ("${vault:KEY}", "unknown source `vault:` (use env: or secret:)"),
+        ("${env:A|}", "`` is not a variable name"),
+    ],
+)
+def test_a_malformed_variable_reference_in_a_credential_is_an_error(value: str, why: str) -> None:
     _, problems = build({"backends.toml": f'[a]\nendpoint = "{value}"\n[b]\n'})
+    shown = value[value.index("$") :]
     assert problems == [
-        f"backends.toml:2:1: a.endpoint: malformed variable reference `{value[value.index('$') :]}`"
-        "\n  hint: write ${VAR} or ${VAR:-default}"
+        f"backends.toml:2:1: a.endpoint: malformed variable reference `{shown}`: {why}"
+        "\n  hint: write ${VAR}, ${env:VAR}, ${secret:VAR}, ${env:A|secret:B} or ${VAR:-default}"
     ]
 
 

@@ -192,7 +192,7 @@ def test_an_exhausted_fallback_list_records_its_alias_and_every_entry() -> None:
 def test_a_fresh_resolver_follows_a_chain_from_any_handle() -> None:
     deck = llm_deck(build('[aliases]\ntop = "mid"\nmid = "m1"\n'))
     placement = Placement(m("m1"), "a", RuleKind.DEFAULT)
-    found = _Resolver(deck, {m("m1"): placement}, Dialect.PIPELEX_0_10.bare_lookup).ref(
+    found = _Resolver(deck, {m("m1"): placement}, Dialect.PIPELEX_0_10).ref(
         Ref.parse("top", Span(Location("x")))
     )
     assert found == Resolution(

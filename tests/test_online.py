@@ -77,7 +77,7 @@ def refuse(request: httpx.Request) -> httpx.Response:
 def test_expand_follows_the_runtime_rules() -> None:
     assert expand("${A}/${B:-b}", {"A": "a"}) == ("a/b", [])
     assert expand("${A:-d}", {"A": ""}) == ("d", [])
-    assert expand("${A}", {"A": ""}) == ("", [])
+    assert expand("${A}", {"A": ""}) == ("", ["A"])  # an empty variable counts as unset
     assert expand("x${A}${B}", {}) == ("x", ["A", "B"])
 
 
@@ -221,7 +221,7 @@ def test_network_errors_are_unreachable(error: httpx.HTTPError, expected: str) -
 
 
 def test_secrets_in_the_endpoint_user_info_are_not_shown() -> None:
-    env = {**ENV, "GATEWAY_KEY": "", "GATEWAY_BASE": f"https://u:{CANARY}@gw.example.test:8443/v1"}
+    env = {**ENV, "GATEWAY_KEY": "k", "GATEWAY_BASE": f"https://u:{CANARY}@gw.example.test:8443/v1"}
     texts = probe(gateway_lock(), lambda r: models("gpt-5", "gpt-4o-mini"), env)
     assert texts == [
         "backends.toml:1:1: gateway: note: backend `gateway` (gw.example.test:8443) is reachable: "

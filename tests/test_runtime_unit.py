@@ -70,6 +70,7 @@ PRESET_ENTRIES = (((0, ("best", "m1")),), ("best -> m1: not served",))
 EXPLICIT_NAMES = ("@x",)
 EXPLICIT_ENTRIES = (((0, ("x", "m1")),), ((0, ("x", "m1")),))
 CHOICES = (("for_object", "handle", "@best"), ("for_text", "preset", "fast"))
+CHOICE_SETTINGS = None
 """,
     "_backends.py": """
 BACKENDS = (
@@ -253,7 +254,9 @@ def generated_module(name: str) -> Any:
     return importlib.import_module(f"{package}._runtime.{name}")
 
 
-_PIECES = st.sampled_from(["${", "}", ":-", "A", "B_1", "1", "$", "{", "x", "-", "é", ""])
+_PIECES = st.sampled_from(
+    ["${", "}", ":-", "A", "B_1", "1", "$", "{", "x", "-", "é", "", "|", "env:", "secret:"]
+)
 _ENVIRONMENT = st.dictionaries(
     st.sampled_from(["A", "B_1", "C"]), st.sampled_from(["", "v", "${A}"])
 )
@@ -268,9 +271,14 @@ def test_the_compiler_and_the_runtime_expand_alike(text: str, environ: dict[str,
     assert copied.malformed(text) == envvars.malformed(text)
     value, missing = envvars.expand(text, environ)
     # what validate calls unset is exactly what the runtime finds missing
-    unset = [
-        var for var, default in envvars.references(text) if default is None and var not in environ
-    ]
+    unset = list(
+        dict.fromkeys(
+            name
+            for ref in envvars.references(text)
+            if envvars.value_of(ref, environ) is None
+            for name in ref.names
+        )
+    )
     assert missing == unset
     if envvars.malformed(text) is None:
         assert "${" not in value or "${" in "".join(environ.values())

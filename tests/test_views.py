@@ -154,12 +154,15 @@ def test_preset_params_rows_and_choices() -> None:
     deck = llm(view_of(compiled(ALIASES + PRESETS)))
     assert deck.preset_names == ("fast", "slow")
     assert deck.preset_params == (
-        ("best", (..., "max_tokens", None, "prompting_target", None, "reasoning_effort", None,
+        ("best", (..., "description", None, "image_detail", None, "max_tokens", None,
+                  "prompting_target", None, "reasoning_budget", None, "reasoning_effort", None,
                   "temperature", 0.5)),
-        ("m1", (..., "max_tokens", 100, "prompting_target", None, "reasoning_effort", "high",
+        ("m1", (..., "description", None, "image_detail", None, "max_tokens", 100,
+                "prompting_target", None, "reasoning_budget", None, "reasoning_effort", "high",
                 "temperature", None)),
     )  # fmt: skip
     assert deck.from_spec == ("prompting_target",)
+    assert deck.choice_settings is None  # the seed's layout: a choice naming a model is its handle
     assert deck.preset_rows == (
         ("to_a", ((0, ("best", "m1")), (0, ("m1",)))),
         ("to_b", ("best -> m1: " + NOT_SERVED.format("to_b", "b", "m1"),

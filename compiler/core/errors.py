@@ -66,8 +66,11 @@ class DeckError(Exception):
         hint: str | None = None,
         related: Sequence[Location | Span] = (),
         severity: Severity = Severity.ERROR,
+        lenient: bool = False,
     ) -> None:
-        """Located by ``span`` (its position and key path), or by ``location`` and ``key_path``."""
+        """Located by ``span`` (its position and key path), or by ``location`` and ``key_path``.
+        ``lenient``: a warning only because the layout allows it (``--strict`` makes it an
+        error)."""
         super().__init__(message)
         if span is not None:
             location, key_path = span.location, key_path or span.key_path
@@ -79,6 +82,7 @@ class DeckError(Exception):
         self.hint = hint
         self.related = tuple(r.location if isinstance(r, Span) else r for r in related)
         self.severity = severity
+        self.lenient = lenient
 
     @property
     def code(self) -> str:
@@ -87,6 +91,22 @@ class DeckError(Exception):
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
         return (loc.file, loc.line, loc.column, format_key_path(self.key_path), self.message)
+
+    def as_warning(self, note: str) -> DeckError:
+        """The same finding as a lenient warning, ``note`` saying why it is one."""
+        warning = self.relocated("")
+        warning.message = f"{self.message} ({note})"
+        warning.severity = Severity.WARNING
+        warning.lenient = True
+        return warning
+
+    def strictly(self) -> DeckError:
+        """A lenient warning as the error ``--strict`` makes it."""
+        if not self.lenient:
+            return self
+        error = self.relocated("")
+        error.severity = Severity.ERROR
+        return error
 
     def relocated(self, prefix: str) -> DeckError:
         """The same diagnostic with every file name joined under ``prefix`` (for display)."""
@@ -105,6 +125,7 @@ class DeckError(Exception):
             hint=self.hint,
             related=[move(r) for r in self.related],
             severity=self.severity,
+            lenient=self.lenient,
         )
 
     def __str__(self) -> str:

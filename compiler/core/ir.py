@@ -22,6 +22,7 @@ JSONValue = Any
 MaxTokens = int | Literal["auto"]
 
 CREDENTIAL_KEYS = ("api_key", "endpoint", "api_version")
+CONSTRAINT_KEYS = ("listed_constraints", "valued_constraints")  # backend-wide, in pipelex-0.92
 KNOWN_BACKEND_KEYS = (
     "enabled",
     "display_name",
@@ -33,18 +34,35 @@ KNOWN_BACKEND_KEYS = (
     "claude_4_tokens_limit",
 )
 DISABLED = "disabled"
+INTERNAL = "internal"  # the software-only backend of the pipelex-0.92 layout
 
 
 class Dialect(enum.StrEnum):
-    """Which Pipelex layout the sources use (recorded in the lockfile)."""
+    """Which Pipelex layout the sources use (recorded in the lockfile; PIPELEX-DIALECTS.md)."""
 
     PIPELEX_0_10 = "pipelex-0.10"
+    PIPELEX_0_92 = "pipelex-0.92"
 
     @property
     def bare_lookup(self) -> tuple[Declared, ...]:
-        """What a bare name is looked up as, in order: the first kind that declares it wins (in
-        the seed's layout an alias shadows the model of the same name)."""
-        return (Declared.ALIAS, Declared.MODEL)
+        """What a bare name is looked up as, in order.  In the seed's layout an alias shadows the
+        model of the same name; in the current one a *served* model of the type comes first, then
+        an alias, then a waterfall."""
+        if self is Dialect.PIPELEX_0_10:
+            return (Declared.ALIAS, Declared.MODEL)
+        return (Declared.MODEL, Declared.ALIAS, Declared.WATERFALL)
+
+    @property
+    def searches_all_after_default(self) -> bool:
+        """Whether a default match whose backend lacks the model searches every enabled backend
+        even without ``fallback_order`` (0.10); in 0.92 only ``internal`` is tried then."""
+        return self is Dialect.PIPELEX_0_10
+
+    @property
+    def lenient(self) -> bool:
+        """Whether dangling handles and problems of inactive profiles are warnings (0.92: plugins
+        declare models when they load, and Pipelex validates the active profile only)."""
+        return self is Dialect.PIPELEX_0_92
 
 
 class Declared(enum.StrEnum):
@@ -117,6 +135,7 @@ class Backend:
     order: int
     span: Span
     field_spans: Mapping[str, Span]  # where each credential and option is written
+    constraints: Mapping[str, JSONValue] = field(default_factory=dict)  # merged into each model
 
 
 @dataclass(frozen=True)
@@ -240,6 +259,8 @@ class Deck:
     choice_defaults: Mapping[str, Choice] = field(default_factory=dict)
     choice_overrides: Mapping[str, Choice] = field(default_factory=dict)
     choice_kinds: tuple[str, ...] = ()  # every choice this model type knows, in order
+    settings: Mapping[str, JSONValue] = field(default_factory=dict)  # default_temperature...
+    setting_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

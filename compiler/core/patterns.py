@@ -46,13 +46,15 @@ class Pattern:
                 return self.core in name
 
 
-def parse_pattern(text: str) -> Pattern:
-    """Parse a route key; raises ValueError for a star anywhere but the ends."""
-    if text == "*":
+def parse_pattern(text: str, *, literal_inner_stars: bool = False) -> Pattern:
+    """Parse a route key.  A star anywhere but the ends raises ValueError, unless
+    ``literal_inner_stars`` (Pipelex 0.92 reads such a star as a plain character, and ``**`` as
+    matching anything)."""
+    if text == "*" or (literal_inner_stars and text == "**"):
         return Pattern(text, PatternKind.ANY, "")
     starts, ends = text.startswith("*"), text.endswith("*")
     core = text[1 if starts else 0 : len(text) - 1 if ends else len(text)]
-    if not core or "*" in core:
+    if not core or ("*" in core and not literal_inner_stars):
         raise ValueError(f"invalid pattern {text!r}")
     if starts and ends:
         return Pattern(text, PatternKind.CONTAINS, core)

@@ -58,6 +58,7 @@ class Deck:
     waterfalls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     presets: Mapping[str, Mapping[str, Json]] = field(default_factory=dict)
     choices: Mapping[str, Choice] = field(default_factory=dict)
+    settings: Mapping[str, Json] = field(default_factory=dict)  # default_temperature... (0.92)
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ def _deck(deck: Deck, choices: Mapping[str, SelectedChoice]) -> L.Deck:
         waterfalls={name: tuple(s.text for s in w.steps) for name, w in deck.waterfalls.items()},
         presets={name: dict(p.values) for name, p in deck.presets.items()},
         choices={kind: _choice(c) for kind, c in choices.items()},
+        settings=dict(deck.settings),
     )
 
 
@@ -266,7 +267,7 @@ def _deck_json(d: L.Deck) -> dict[str, Any]:
         "choices": _each(d.choices, choice_json),
         "presets": _each(d.presets, dict),
         "waterfalls": {k: list(v) for k, v in d.waterfalls.items()},
-    }
+    } | ({"settings": dict(d.settings)} if d.settings else {})
 
 
 def _answers_json(a: L.Answers) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from compiler.core.naming import py_literal
 from compiler.emit import lock as L
 from compiler.emit.lockfile import backend_json
 from compiler.runtime import references
+from compiler.sources.decks import FAMILY_OF
 
 # A handle's answer under one profile: a model routed directly -> the index of its spec; an
 # alias or waterfall -> (index of the spec, names followed); unavailable -> the reason.
@@ -36,9 +37,31 @@ SPECS_PER_SECTION = 512
 # The preset parameters of each model type, as its record holds them, and those an unset
 # preset parameter takes from the model's spec.
 PRESET_FIELDS: Mapping[ModelType, tuple[str, ...]] = {
-    ModelType.LLM: ("temperature", "max_tokens", "prompting_target", "reasoning_effort"),
+    ModelType.LLM: (
+        "temperature",
+        "max_tokens",
+        "prompting_target",
+        "reasoning_effort",
+        "reasoning_budget",
+        "image_detail",
+        "description",
+    ),
+    ModelType.TEXT_EXTRACTOR: ("max_nb_images", "image_min_size", "description"),
+    ModelType.IMG_GEN: (
+        "quality",
+        "nb_steps",
+        "guidance_scale",
+        "is_moderated",
+        "safety_tolerance",
+        "description",
+    ),
+    ModelType.SEARCH: ("include_images", "include_inline_citations", "max_results", "description"),
+    ModelType.DOC_GEN: ("description",),
+    ModelType.JUDGMENT: ("description",),
 }
 FROM_SPEC: Mapping[ModelType, tuple[str, ...]] = {ModelType.LLM: ("prompting_target",)}
+# The record field each family setting fills in a choice that names a model (pipelex-0.92).
+SETTING_FIELDS = {"default_temperature": "temperature", "default_quality": "quality"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +103,8 @@ class DeckView:
     explicit_names: tuple[str, ...]  # @alias / ~waterfall whose bare name means another thing
     explicit_rows: tuple[Row, ...]
     choices: tuple[tuple[str, str, str], ...]  # (kind, "preset" | "handle", target)
+    # the record fields of a choice naming a model; None: such a choice gives the handle's record
+    choice_settings: Frozen
     from_spec: tuple[str, ...]
     names: TypeNames
 
@@ -270,9 +295,16 @@ def _deck_view(
     def bare_kind(name: str) -> Declared:
         return next(kind for kind in lookup_order if name in declared[kind])
 
+    model_if_served = not Dialect(lock.dialect).searches_all_after_default
+
     def answer(kind: Declared, name: str, data: L.Answers) -> Entry:
         if kind is Declared.MODEL:
-            return specs.routed(model_type, name, data.routing[name])
+            routed = data.routing[name]
+            if routed.backend is None and model_if_served:  # 0.92: an alias or waterfall then
+                other = next((k for k in lookup_order[1:] if name in declared[k]), None)
+                if other is not None:
+                    return answer(other, name, data)
+            return specs.routed(model_type, name, routed)
         table = data.aliases if kind is Declared.ALIAS else data.waterfalls
         return specs.entry(model_type, table[name])
 
@@ -321,9 +353,21 @@ def _deck_view(
             for kind, c in sorted(deck.choices.items())
             if c.target is not None
         ),
+        choice_settings=_choice_settings(lock, model_type, deck),
         from_spec=FROM_SPEC.get(model_type, ()),
         names=_type_names(names, deck, preset_names),
     )
+
+
+def _choice_settings(lock: L.Lockfile, model_type: ModelType, deck: L.Deck) -> Frozen:
+    """In the current layout a choice naming a model gives a preset-like record: the family's
+    preset defaults and settings (``default_temperature``...), as Pipelex builds its setting."""
+    if Dialect(lock.dialect) is Dialect.PIPELEX_0_10:
+        return None
+    fields: dict[str, Any] = dict.fromkeys(PRESET_FIELDS.get(model_type, ()))
+    fields.update(FAMILY_OF[model_type].preset_defaults)
+    fields.update({SETTING_FIELDS[k]: v for k, v in deck.settings.items() if k in SETTING_FIELDS})
+    return frozen(fields)
 
 
 def _preset_params(model_type: ModelType, values: Mapping[str, Any]) -> tuple[str, Frozen]:

@@ -312,8 +312,9 @@ def unset_variables(config: Config, environ: Mapping[str, str]) -> list[DeckErro
         for key, text in texts.items():
             if not isinstance(text, str):
                 continue
-            for var, default in envvars.references(text):
-                if default is not None or var in environ or var in seen:
+            for ref in envvars.references(text):
+                var = "|".join(ref.names)
+                if envvars.value_of(ref, environ) is not None or var in seen:
                     continue
                 seen.add(var)
                 findings.append(

@@ -50,6 +50,8 @@ class ModelSpec(Record):
         "costs",
         "description",
         "display_name",
+        "enabled",
+        "endpoint_path",
         "extensions",
         "inputs",
         "listed_constraints",
@@ -84,12 +86,14 @@ class ModelSpec(Record):
     thinking_mode: str | bool | None
     constraints: Sequence[str] | None
     valued_constraints: Mapping[str, Any] | None
-    listed_constraints: Mapping[str, Any] | None
+    listed_constraints: Mapping[str, Any] | Sequence[Any] | None
     rules: Mapping[str, Any] | None
     variant: str | None
     display_name: str | None
     description: str | None
     extensions: Mapping[str, Any] | None
+    endpoint_path: str | None
+    enabled: bool | None
 
 
 class HandleRecord(Record):
@@ -134,15 +138,28 @@ class PresetRecord(Record):
 
     __slots__ = (
         "backend",
+        "description",
+        "guidance_scale",
+        "image_detail",
+        "image_min_size",
+        "include_images",
+        "include_inline_citations",
+        "is_moderated",
+        "max_nb_images",
+        "max_results",
         "max_tokens",
         "model",
         "model_id",
         "model_type",
+        "nb_steps",
         "path",
         "preset",
         "profile",
         "prompting_target",
+        "quality",
+        "reasoning_budget",
         "reasoning_effort",
+        "safety_tolerance",
         "sdk",
         "spec",
         "target",
@@ -163,9 +180,22 @@ class PresetRecord(Record):
         "max_tokens",
         "prompting_target",
         "reasoning_effort",
+        "image_detail",
+        "reasoning_budget",
+        "max_nb_images",
+        "image_min_size",
+        "quality",
+        "nb_steps",
+        "guidance_scale",
+        "is_moderated",
+        "safety_tolerance",
+        "include_images",
+        "include_inline_citations",
+        "max_results",
+        "description",
     )
 
-    preset: str
+    preset: str | None
     target: str
     model_type: Literal["llm", "text_extractor", "img_gen", "search", "doc_gen", "judgment"]
     profile: str
@@ -179,3 +209,16 @@ class PresetRecord(Record):
     max_tokens: int | None
     prompting_target: str | None
     reasoning_effort: str | None
+    image_detail: str | None
+    reasoning_budget: int | None
+    max_nb_images: int | None
+    image_min_size: int | None
+    quality: str | None
+    nb_steps: int | None
+    guidance_scale: float | None
+    is_moderated: bool | None
+    safety_tolerance: int | None
+    include_images: bool | None
+    include_inline_citations: bool | None
+    max_results: int | None
+    description: str | None

@@ -67,6 +67,7 @@ class RoutingPlan:
     """What routing knows of one profile before placing any model."""
 
     profile: Profile
+    enabled: frozenset[str]  # the enabled backends
     routes: tuple[Route, ...]  # the routes whose backend is enabled, in declaration order
     start: Start | None
     search_order: tuple[str, ...]  # enabled fallback_order backends, then the other enabled ones

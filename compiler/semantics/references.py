@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.core.errors import DeckError, LLMHandleNotFoundError, LLMPresetNotFoundError, Severity
-from compiler.core.ir import Alias, Config, Deck, Ref, RefKind
+from compiler.core.ir import Alias, Config, Deck, Dialect, ModelType, Ref, RefKind, Waterfall
 from compiler.core.naming import did_you_mean
 
 
@@ -18,18 +18,34 @@ def check_references(config: Config) -> list[DeckError]:
     return problems
 
 
+def _kind(deck: Deck) -> str:
+    """How a message names the deck: "" for LLMs (the seed's only kind), else its model type."""
+    return "" if deck.model_type is ModelType.LLM else f"{deck.model_type.value} "
+
+
 class _DeckChecks:
     """The reference checks of one model type's deck."""
 
     def __init__(self, config: Config, deck: Deck) -> None:
         self.deck = deck
         self.models = {key.name for key in config.keys(deck.model_type)}
+        self.current = config.dialect is Dialect.PIPELEX_0_92
 
     def run(self) -> list[DeckError]:
         deck = self.deck
         problems: list[DeckError] = []
         for alias in deck.aliases.values():
-            if alias.name in self.models:
+            if alias.name in self.models and self.current:
+                problems.append(
+                    LLMHandleNotFoundError(
+                        f"{_kind(deck)}alias `{alias.name}` has the name of a model: a bare "
+                        f"`{alias.name}` names the model wherever it is served",
+                        span=alias.span,
+                        hint=f"rename the alias, or write `@{alias.name}` where you mean it",
+                        severity=Severity.WARNING,
+                    )
+                )
+            elif alias.name in self.models:
                 problems.append(
                     LLMHandleNotFoundError(
                         f"alias `{alias.name}` shadows the model of the same name",
@@ -40,7 +56,10 @@ class _DeckChecks:
                 )
             for target in alias.targets:
                 problems += self.handle(target, f"alias {alias.name}", "alias")
-        problems += _alias_cycles(deck)
+        for waterfall in deck.waterfalls.values():
+            for step in waterfall.steps:
+                problems += self.handle(step, f"waterfall {waterfall.name}", "waterfall step")
+        problems += _cycles(deck)
         for preset in deck.presets.values():
             problems += self.handle(preset.target, f"preset {preset.name}", "preset")
         for table in (deck.choice_defaults, deck.choice_overrides):
@@ -71,20 +90,40 @@ class _DeckChecks:
         if ref.kind is RefKind.WATERFALL and ref.name not in deck.waterfalls:
             return [
                 LLMHandleNotFoundError(
-                    f"no waterfall named `{ref.name}`",
+                    f"no {_kind(deck)}waterfall named `{ref.name}`",
                     span=ref.span,
                     hint=did_you_mean(ref.name, deck.waterfalls)
-                    or "in this layout a fallback chain is an alias whose value is a list",
+                    or (
+                        None
+                        if self.current
+                        else "in this layout a fallback chain is an alias whose value is a list"
+                    ),
                 )
             ]
         if ref.kind is RefKind.WATERFALL or ref.name in deck.aliases or ref.name in self.models:
             return []
+        if self.current and ref.name in deck.waterfalls:
+            return []
+        if not self.current:
+            return [
+                LLMHandleNotFoundError(
+                    f"`{ref.text}` is not a declared model or alias ({owner} -> {ref.text})",
+                    span=ref.span,
+                    hint=did_you_mean(ref.name, [*deck.aliases, *self.models])
+                    or "declare the model in a backends/<backend>.toml file, or the alias in "
+                    "[aliases]",
+                )
+            ]
+        known = [*deck.aliases, *deck.waterfalls, *self.models]
         return [
             LLMHandleNotFoundError(
-                f"`{ref.text}` is not a declared model or alias ({owner} -> {ref.text})",
+                f"`{ref.text}` is not a declared {_kind(deck)}model, alias or waterfall "
+                f"({owner} -> {ref.text}); it is recorded unavailable",
                 span=ref.span,
-                hint=did_you_mean(ref.name, [*deck.aliases, *self.models])
-                or "declare the model in a backends/<backend>.toml file, or the alias in [aliases]",
+                hint=did_you_mean(ref.name, known)
+                or "a plugin may declare it when Pipelex loads; --strict makes this an error",
+                severity=Severity.WARNING,
+                lenient=True,
             )
         ]
 
@@ -100,8 +139,21 @@ class _DeckChecks:
                     hint=did_you_mean(ref.name, deck.presets),
                 )
             ]
-        if ref.kind is RefKind.BARE and ref.name in deck.presets:
+        if ref.kind is RefKind.BARE and ref.name in deck.presets and not self.current:
             return []
+        if (
+            self.current
+            and ref.kind in (RefKind.BARE, RefKind.HANDLE)
+            and ref.name in deck.presets
+            and not {ref.name} & {*deck.aliases, *deck.waterfalls, *self.models}
+        ):
+            return [
+                LLMPresetNotFoundError(
+                    f"`{ref.text}` names a preset, but a bare name in a choice is a handle",
+                    span=ref.span,
+                    hint=f"write `${ref.name}`",
+                )
+            ]
         if (
             ref.kind is RefKind.BARE
             and ref.name not in deck.aliases
@@ -117,24 +169,35 @@ class _DeckChecks:
         return self.handle(ref, f"choice {ref.span.key_path[-1]}", "choice")
 
 
-def _alias_cycles(deck: Deck) -> list[DeckError]:
-    """Every cycle among aliases once, named by its whole path (a depth-first walk with an
-    explicit stack: alias chains may be longer than Python's recursion limit)."""
+def _cycles(deck: Deck) -> list[DeckError]:
+    """Every cycle among aliases and waterfalls once, named by its whole path (a depth-first
+    walk with an explicit stack: chains may be longer than Python's recursion limit)."""
     problems: list[DeckError] = []
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    Node = tuple[RefKind, str]
+    entries: dict[Node, Alias | Waterfall] = {
+        **{(RefKind.ALIAS, n): a for n, a in deck.aliases.items()},
+        **{(RefKind.WATERFALL, n): w for n, w in deck.waterfalls.items()},
+    }
+    state: dict[Node, int] = {}  # 1 = on the current path, 2 = done
 
-    def targets(alias: Alias) -> Iterator[str]:
-        for target in alias.targets:
-            names_alias = target.kind in (RefKind.ALIAS, RefKind.BARE, RefKind.HANDLE)
-            if names_alias and target.name in deck.aliases:
-                yield target.name
+    def targets(node: Node) -> Iterator[Node]:
+        entry = entries[node]
+        for target in entry.steps if isinstance(entry, Waterfall) else entry.targets:
+            bare = target.kind in (RefKind.BARE, RefKind.HANDLE)
+            if (bare or target.kind is RefKind.ALIAS) and target.name in deck.aliases:
+                yield (RefKind.ALIAS, target.name)
+            elif (bare or target.kind is RefKind.WATERFALL) and target.name in deck.waterfalls:
+                yield (RefKind.WATERFALL, target.name)
 
-    for root in deck.aliases:
+    def label(node: Node) -> str:
+        return node[1] if node[0] is RefKind.ALIAS else f"~{node[1]}"
+
+    for root in entries:
         if root in state:
             continue
         state[root] = 1
         path = [root]
-        pending = [targets(deck.aliases[root])]
+        pending = [targets(root)]
         while pending:
             nxt = next(pending[-1], None)
             if nxt is None:
@@ -142,17 +205,19 @@ def _alias_cycles(deck: Deck) -> list[DeckError]:
                 pending.pop()
             elif state.get(nxt) == 1:
                 cycle = [*path[path.index(nxt) :], nxt]
-                alias = deck.aliases[cycle[0]]
+                what = "alias" if all(n[0] is RefKind.ALIAS for n in cycle) else "reference"
                 problems.append(
                     LLMHandleNotFoundError(
-                        f"alias cycle: {' -> '.join(cycle)}",
-                        span=alias.span,
-                        related=[deck.aliases[n].span for n in cycle[1:-1]],
-                        hint="make one of these aliases point at a model",
+                        f"{_kind(deck)}{what} cycle: {' -> '.join(label(n) for n in cycle)}",
+                        span=entries[cycle[0]].span,
+                        related=[entries[n].span for n in cycle[1:-1]],
+                        hint=f"make one of these {what}es point at a model"
+                        if what == "alias"
+                        else "make one of these point at a model",
                     )
                 )
             elif nxt not in state:
                 state[nxt] = 1
                 path.append(nxt)
-                pending.append(targets(deck.aliases[nxt]))
+                pending.append(targets(nxt))
     return problems

@@ -18,11 +18,13 @@ from compiler.core.ir import (
     Config,
     Deck,
     Declared,
+    Dialect,
     ModelKey,
     ModelType,
     Preset,
     Ref,
     RefKind,
+    Waterfall,
 )
 from compiler.semantics.decisions import (
     ChoiceTarget,
@@ -46,42 +48,45 @@ def resolve(config: Config) -> tuple[Resolved, list[DeckError]]:
         plan, placements, routing_problems = route_profile(config, profile)
         problems += routing_problems
         decks: dict[ModelType, DeckResolution] = {}
+        inactive = config.dialect.lenient and name != config.active
         for model_type, deck in config.decks.items():
-            resolver = _Resolver(deck, placements, config.dialect.bare_lookup)
+            resolver = _Resolver(deck, placements, config.dialect)
             presets = {}
             for preset_name, preset in deck.presets.items():
                 presets[preset_name] = resolver.ref(preset.target)
-                problems += check_preset(config, preset, presets[preset_name])
+                found = check_preset(config, preset, presets[preset_name])
+                if inactive:
+                    note = f"under profile {name}, which is not active"
+                    found = [p.as_warning(note) for p in found]
+                problems += found
             decks[model_type] = DeckResolution(
                 aliases={alias: resolver.alias(alias) for alias in deck.aliases},
-                waterfalls={},
+                waterfalls={w: resolver.waterfall(w) for w in deck.waterfalls},
                 presets=presets,
             )
         profiles[name] = ProfileResolution(plan, placements, decks)
     choices = {
-        model_type: {kind: select_choice(deck, kind) for kind in deck.choice_kinds}
+        model_type: {kind: select_choice(deck, kind, config.dialect) for kind in deck.choice_kinds}
         for model_type, deck in config.decks.items()
     }
     return Resolved(config, profiles, choices), problems
 
 
 class _Resolver:
-    """Follows references to models under one profile, memoising aliases.
+    """Follows references to models under one profile, memoising aliases and waterfalls.
 
-    Alias chains are followed with an explicit stack, not recursion, so a chain of any length
-    resolves (and a cycle, reported by :func:`check_references`, ends the walk)."""
+    Chains are followed with an explicit stack, not recursion, so a chain of any length resolves
+    (and a cycle, reported by :func:`check_references`, ends the walk as unavailable)."""
 
     def __init__(
-        self,
-        deck: Deck,
-        placements: Mapping[ModelKey, Placement],
-        bare_lookup: tuple[Declared, ...],
+        self, deck: Deck, placements: Mapping[ModelKey, Placement], dialect: Dialect
     ) -> None:
         self._deck = deck
         self._placements = placements
-        self._bare_lookup = bare_lookup
-        self._memo: dict[str, Resolution] = {}
-        self._active: set[str] = set()
+        self._bare_lookup = dialect.bare_lookup
+        self._model_if_served = not dialect.searches_all_after_default
+        self._memo: dict[tuple[Declared, str], Resolution] = {}
+        self._active: set[tuple[Declared, str]] = set()
 
     def ref(self, ref: Ref) -> Resolution:
         stack: list[_Walk] = []
@@ -89,21 +94,25 @@ class _Resolver:
 
     def alias(self, name: str) -> Resolution:
         stack: list[_Walk] = []
-        return self._finish(self._enter(name, stack), stack)
+        return self._finish(self._enter(Declared.ALIAS, name, stack), stack)
+
+    def waterfall(self, name: str) -> Resolution:
+        stack: list[_Walk] = []
+        return self._finish(self._enter(Declared.WATERFALL, name, stack), stack)
 
     def _finish(self, result: Resolution | None, stack: list[_Walk]) -> Resolution:
         """Follow the walks on ``stack`` until the first one pushed is decided."""
         while stack:
             walk = stack[-1]
             if result is None:  # the walk on top needs its next target followed
-                result = self._step(walk.alias.targets[walk.position], stack)
+                result = self._step(walk.targets[walk.position], stack)
                 continue
             finished = walk.take(result)
             result = None
             if finished is not None:
                 stack.pop()
-                self._active.discard(walk.alias.name)
-                self._memo[walk.alias.name] = finished
+                self._active.discard(walk.key)
+                self._memo[walk.key] = finished
                 result = finished
         assert result is not None
         return result
@@ -117,61 +126,83 @@ class _Resolver:
         return self._bare_lookup if ref.kind.is_handle else ()
 
     def _step(self, ref: Ref, stack: list[_Walk]) -> Resolution | None:
-        """The resolution of ``ref`` when known now; None after pushing the walk of an alias."""
+        """The resolution of ``ref`` when known now; None after pushing the walk of an alias or
+        a waterfall."""
+        unserved: Resolution | None = None
         for kind in self._candidates(ref):
-            if kind is Declared.ALIAS and (
-                ref.kind is RefKind.ALIAS or ref.name in self._deck.aliases
-            ):
-                return self._enter(ref.name, stack)
             if kind is Declared.MODEL:
                 key = ModelKey(self._deck.model_type, ref.name)
                 placement = self._placements.get(key)
-                if placement is not None:
-                    return Resolution(ref.text, (), key, placement, placement.reason)
+                if placement is None:
+                    continue
+                found = Resolution(ref.text, (), key, placement, placement.reason)
+                if placement.backend is not None or not self._model_if_served:
+                    return found
+                unserved = found  # in 0.92 an unserved model gives way to an alias or waterfall
+                continue
+            declared = self._deck.aliases if kind is Declared.ALIAS else self._deck.waterfalls
+            if ref.kind is RefKind.ALIAS or ref.name in declared:
+                return self._enter(kind, ref.name, stack)
+        if unserved is not None:
+            return unserved
         what = "waterfall" if ref.kind is RefKind.WATERFALL else "model or alias"
         return Resolution(ref.text, (), None, None, f"not a declared {what}")
 
-    def _enter(self, name: str, stack: list[_Walk]) -> Resolution | None:
-        if name in self._memo:
-            return self._memo[name]
-        alias = self._deck.aliases.get(name)
-        if alias is None or name in self._active:
-            return Resolution(name, (), None, None, "unresolvable alias")
-        walk = _Walk(alias)
-        if not alias.targets:  # the schema forbids it; never walk an empty chain
-            self._memo[name] = Resolution(name, (), None, None, "an empty fallback list")
-            return self._memo[name]
-        self._active.add(name)
+    def _enter(self, kind: Declared, name: str, stack: list[_Walk]) -> Resolution | None:
+        key = (kind, name)
+        if key in self._memo:
+            return self._memo[key]
+        entry: Alias | Waterfall | None = (
+            self._deck.aliases.get(name)
+            if kind is Declared.ALIAS
+            else self._deck.waterfalls.get(name)
+        )
+        if entry is None or key in self._active:
+            return Resolution(name, (), None, None, f"unresolvable {kind.value}")
+        walk = _Walk(entry)
+        if not walk.targets:  # the schema forbids it; never walk an empty chain
+            self._memo[key] = Resolution(name, (), None, None, "an empty fallback list")
+            return self._memo[key]
+        self._active.add(key)
         stack.append(walk)
         return None
 
 
 class _Walk:
-    """One alias being followed: its targets are tried in order until one is available."""
+    """One alias or waterfall being followed: a fallback chain (a list alias, a waterfall) tries
+    its entries in order until one is available."""
 
-    def __init__(self, alias: Alias) -> None:
-        self.alias = alias
+    def __init__(self, entry: Alias | Waterfall) -> None:
+        self.name = entry.name
+        if isinstance(entry, Waterfall):
+            self.key, self.kind = (Declared.WATERFALL, entry.name), RefKind.WATERFALL
+            self.targets, self.is_list = entry.steps, True
+        else:
+            self.key, self.kind = (Declared.ALIAS, entry.name), RefKind.ALIAS
+            self.targets, self.is_list = entry.targets, entry.is_list
         self.position = 0
         self.skipped: list[Skipped] = []
 
     def take(self, inner: Resolution) -> Resolution | None:
-        """Account for the resolution of the current target; the alias's, once decided."""
-        alias = self.alias
-        if not alias.is_list or inner.available:
-            hop = Hop(alias.name, RefKind.ALIAS, self.position, tuple(self.skipped))
+        """Account for the resolution of the current target; the walk's, once decided."""
+        if not self.is_list or inner.available:
+            hop = Hop(self.name, self.kind, self.position, tuple(self.skipped))
             return Resolution(
-                alias.name, (hop, *inner.hops), inner.model, inner.placement, inner.why
+                self.name, (hop, *inner.hops), inner.model, inner.placement, inner.why
             )
-        target = alias.targets[self.position]
+        target = self.targets[self.position]
         self.skipped.append(Skipped(self.position, target.text, inner.reason or "unavailable"))
         self.position += 1
-        if self.position < len(alias.targets):
+        if self.position < len(self.targets):
             return None
         why = "; ".join(s.reason for s in self.skipped)
-        hop = Hop(alias.name, RefKind.ALIAS, None, tuple(self.skipped))
-        return Resolution(
-            alias.name, (hop,), None, None, f"no entry of its fallback list is available ({why})"
+        hop = Hop(self.name, self.kind, None, tuple(self.skipped))
+        what = (
+            "step of the waterfall is served"
+            if self.kind is RefKind.WATERFALL
+            else ("entry of its fallback list is available")
         )
+        return Resolution(self.name, (hop,), None, None, f"no {what} ({why})")
 
 
 def check_preset(config: Config, preset: Preset, resolution: Resolution) -> list[DeckError]:
@@ -208,7 +239,9 @@ def check_preset(config: Config, preset: Preset, resolution: Resolution) -> list
     return problems
 
 
-def select_choice(deck: Deck, kind: str) -> SelectedChoice:
+def select_choice(deck: Deck, kind: str, dialect: Dialect) -> SelectedChoice:
+    """What a choice selects; in the current layout only ``$p`` / ``preset:p`` names a preset (a
+    bare name is a handle, as Pipelex reads it)."""
     default = deck.choice_defaults.get(kind)
     override = deck.choice_overrides.get(kind)
     chosen = override if override is not None and override.value != DISABLED else default
@@ -216,6 +249,7 @@ def select_choice(deck: Deck, kind: str) -> SelectedChoice:
     if chosen is None or chosen.ref is None:
         return SelectedChoice(kind, *written, None, ChoiceTarget.HANDLE, None)
     ref = chosen.ref
-    if ref.kind is RefKind.PRESET or (ref.kind is RefKind.BARE and ref.name in deck.presets):
+    bare_preset = dialect is Dialect.PIPELEX_0_10 and ref.kind is RefKind.BARE
+    if ref.kind is RefKind.PRESET or (bare_preset and ref.name in deck.presets):
         return SelectedChoice(kind, *written, chosen.value, ChoiceTarget.PRESET, ref.name)
     return SelectedChoice(kind, *written, chosen.value, ChoiceTarget.HANDLE, chosen.value)

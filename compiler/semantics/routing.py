@@ -10,7 +10,7 @@ Every :class:`~compiler.semantics.decisions.Placement` records which of these ha
 from __future__ import annotations
 
 from compiler.core.errors import DeckError, ModelsManagerError
-from compiler.core.ir import Config, ModelKey, Profile, Route
+from compiler.core.ir import INTERNAL, Config, ModelKey, Profile, Route
 from compiler.core.patterns import RouteIndex
 from compiler.semantics.decisions import Placement, RoutingPlan, RuleKind, SearchEnd, Start
 
@@ -29,9 +29,13 @@ def plan_profile(config: Config, profile: Profile) -> RoutingPlan:
     search = list(
         dict.fromkeys(b.backend for b in profile.fallback_order if b.backend in enabled_set)
     )
-    search += [b for b in enabled if b not in search]
+    if search or config.dialect.searches_all_after_default:
+        search += [b for b in enabled if b not in search]
+    else:  # pipelex-0.92 without fallback_order: only the software-only backend is tried
+        search = [INTERNAL] if INTERNAL in enabled_set else []
     return RoutingPlan(
         profile=profile,
+        enabled=frozenset(enabled_set),
         routes=tuple(r for r in profile.routes if r.backend in enabled_set),
         start=start,
         search_order=tuple(search),
@@ -45,6 +49,11 @@ def route_profile(
     plan = plan_profile(config, profile)
     index = RouteIndex([r.pattern for r in plan.routes])
     problems = _check_exact_routes(config, plan, index)
+    if config.dialect.lenient:
+        problems += _disabled_backends(config, profile)
+        if profile.name != config.active:
+            note = f"profile {profile.name} is not active; --strict makes it an error"
+            problems = [p.as_warning(note) for p in problems]
     passed_over = _PassedOver(config, profile)
     rank = {backend: i for i, backend in enumerate(plan.search_order)}
     placements = {
@@ -63,6 +72,10 @@ def _place(
     passed: tuple[Route, ...],
 ) -> Placement:
     profile = plan.profile.name
+    if config.dialect.lenient:
+        refused = _refused(config, plan.profile, key, passed)
+        if refused is not None:
+            return refused
     position = index.exact(key.name)
     if position is None:
         position = index.first_wildcard(key.name)
@@ -80,7 +93,20 @@ def _place(
             reason=f"route `{route.pattern.text}` of profile {profile} sends it to backend "
             f"{route.backend}, which does not serve {key.name}",
         )
+    default = plan.profile.default
+    if config.dialect.lenient and default is not None and default.backend not in plan.enabled:
+        return Placement(
+            key,
+            None,
+            None,
+            passed=passed,
+            reason=f"the default backend of profile {profile}, {default.backend}, is disabled",
+        )
     start = plan.start
+    no_match = start is None and not config.dialect.searches_all_after_default
+    if no_match and plan.search_order and config.serves(INTERNAL, key):  # internal serves it
+        end = SearchEnd(INTERNAL, False, config.backends[INTERNAL].span)
+        return Placement(key, INTERNAL, RuleKind.SEARCH, passed=passed, found=end)
     if start is None:
         return Placement(
             key,
@@ -113,6 +139,51 @@ def _place(
         start=start,
         found=_search_end(config, plan.profile, found),
     )
+
+
+def _refused(
+    config: Config, profile: Profile, key: ModelKey, passed: tuple[Route, ...]
+) -> Placement | None:
+    """In pipelex-0.92 a route (not an optional one) to a disabled backend makes its profile
+    unbootable: the models it matches are unavailable under that profile."""
+    route = next((r for r in passed if not r.optional), None)
+    if route is None:
+        return None
+    return Placement(
+        key,
+        None,
+        None,
+        route,
+        passed,
+        reason=f"route `{route.pattern.text}` of profile {profile.name} sends it to backend "
+        f"{route.backend}, which is disabled",
+    )
+
+
+def _disabled_backends(config: Config, profile: Profile) -> list[DeckError]:
+    """Pipelex refuses to boot a profile whose default or routes name a disabled backend."""
+    problems: list[DeckError] = []
+    default = profile.default
+    if default is not None and not config.backends[default.backend].enabled:
+        problems.append(
+            ModelsManagerError(
+                f"the default backend of profile {profile.name}, {default.backend}, is disabled",
+                span=default.span,
+                hint=f"enable {default.backend} in backends.toml or choose another default",
+            )
+        )
+    for route in profile.routes:
+        if not route.optional and not config.backends[route.backend].enabled:
+            problems.append(
+                ModelsManagerError(
+                    f"route `{route.pattern.text}` of profile {profile.name} sends models to "
+                    f"backend {route.backend}, which is disabled",
+                    span=route.span,
+                    hint=f"enable {route.backend}, route the models elsewhere, or make it an "
+                    "optional route",
+                )
+            )
+    return problems
 
 
 def _search_end(config: Config, profile: Profile, backend: str) -> SearchEnd:
@@ -148,6 +219,8 @@ def _check_exact_routes(config: Config, plan: RoutingPlan, index: RouteIndex) ->
         if route.pattern.is_wildcard or index.exact(name) != position:
             continue
         keys = keys_of.get(name, [])
+        if not keys and config.dialect.lenient:
+            continue  # Pipelex routes declared names only: the route is dead, not wrong
         if not any(config.serves(route.backend, key) for key in keys):
             declared = {spec.backend for key in keys for spec in config.declarations(key)}
             servers = [b for b in config.backends if b in declared]

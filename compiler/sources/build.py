@@ -22,29 +22,28 @@ from compiler.core.errors import (
     Span,
 )
 from compiler.core.ir import (
+    CONSTRAINT_KEYS,
     CREDENTIAL_KEYS,
-    DISABLED,
     KNOWN_BACKEND_KEYS,
-    Alias,
     Backend,
     BackendRef,
-    Choice,
     Config,
-    Deck,
     Dialect,
     ModelKey,
     ModelSpec,
     ModelType,
-    Preset,
     Profile,
-    Ref,
     Route,
 )
 from compiler.core.naming import did_you_mean, edit_distance
 from compiler.core.patterns import parse_pattern
 from compiler.core.resources import load_schema
 from compiler.runtime import envvars
+from compiler.sources.decks import current_decks, seed_deck
 from compiler.sources.load import SourceFile, SourceSet
+from compiler.sources.validate import MODELS, hyphenated_field
+
+MODELS_0_92 = f"{MODELS}-0.92"
 
 _NOT_MODELS = ("models", "defaults")
 
@@ -57,32 +56,34 @@ def _default_keys() -> dict[str, str]:
     return {key: key.removeprefix("default_") for key in properties if key.startswith("default_")}
 
 
-# The seed layout's deck tables: the LLM deck (SPEC §2).
-ALIASES, PRESETS = "aliases", "llm_presets"
-CHOICE_DEFAULTS, CHOICE_OVERRIDES = "llm_choice_defaults", "llm_choice_overrides"
-LLM_CHOICE_KINDS = ("for_text", "for_object")
-PRESET_TARGET = "llm_handle"
-
-
 def build_config(sources: SourceSet) -> tuple[Config, list[DeckError]]:
     """The typed configuration and every cross-file problem found while building it."""
     problems: list[DeckError] = list(sources.warnings)
+    dialect = sources.dialect
+    current = dialect is Dialect.PIPELEX_0_92
     backends = _backends(sources.backends, problems)
     models: dict[ModelKey, dict[str, ModelSpec]] = {}
     for name, file in sources.models.items():
         if name in backends:
-            for spec in _models(name, file, problems):
+            specs = (
+                _current_models(backends[name], file, problems)
+                if current
+                else _models(name, file, problems)
+            )
+            for spec in specs:
                 models.setdefault(spec.key, {})[name] = spec
-    profiles, active, active_span = _profiles(sources.routing, backends, problems)
-    deck = _llm_deck(sources.decks, problems)
+    profiles, active, active_span = _profiles(sources.routing, backends, dialect, problems)
+    decks = (
+        current_decks(sources.decks, problems) if current else seed_deck(sources.decks, problems)
+    )
     config = Config(
-        dialect=Dialect.PIPELEX_0_10,
+        dialect=dialect,
         backends=backends,
         models={key: _in_order(models[key], backends) for key in sorted(models)},
         profiles=profiles,
         active=active,
         active_span=active_span,
-        decks={ModelType.LLM: deck},
+        decks=decks,
         sources=sources.hashes(),
     )
     return config, problems
@@ -101,11 +102,16 @@ def _backends(file: SourceFile, problems: list[DeckError]) -> dict[str, Backend]
             if broken:
                 problems.append(
                     SchemaError(
-                        broken, span=file.span((name, key)), hint="write ${VAR} or ${VAR:-default}"
+                        broken,
+                        span=file.span((name, key)),
+                        hint="write ${VAR}, ${env:VAR}, ${secret:VAR}, ${env:A|secret:B} or "
+                        "${VAR:-default}",
                     )
                 )
         options = {
-            k: v for k, v in table.items() if k not in (*CREDENTIAL_KEYS, "enabled", "display_name")
+            k: v
+            for k, v in table.items()
+            if k not in (*CREDENTIAL_KEYS, *CONSTRAINT_KEYS, "enabled", "display_name")
         }
         for key in options:
             near = [k for k in KNOWN_BACKEND_KEYS if edit_distance(key, k) <= 2]
@@ -124,6 +130,7 @@ def _backends(file: SourceFile, problems: list[DeckError]) -> dict[str, Backend]
             display_name=table.get("display_name"),
             credentials=credentials,
             options=options,
+            constraints={k: table[k] for k in CONSTRAINT_KEYS if k in table},
             order=order,
             span=file.span((name,)),
             field_spans={key: file.span((name, key)) for key in table},
@@ -180,6 +187,116 @@ def _models(backend: str, file: SourceFile, problems: list[DeckError]) -> list[M
     return specs
 
 
+def _current_models(
+    backend: Backend, file: SourceFile, problems: list[DeckError]
+) -> list[ModelSpec]:
+    """The models of one ``backends/<backend>.toml`` in the current layout: one top-level table
+    each, identified by (model type, ``handle`` or table name), with ``[defaults]`` merged in
+    shallowly and the backend's constraints merged into the model's; hyphenated keys are HTTP
+    headers."""
+    defaults: Mapping[str, Any] = file.data.get("defaults", {})
+    specs: dict[ModelKey, ModelSpec] = {}
+    for table_name, table in file.data.items():
+        if table_name == "defaults" or not isinstance(table, Mapping):
+            continue
+        path: KeyPath = (table_name,)
+        merged = {**defaults, **table}
+        headers = {k: v for k, v in table.items() if "-" in k}
+        fields = {k: v for k, v in merged.items() if "-" not in k}
+        misspelt = [hyphenated_field(file, (*path, k), MODELS_0_92) for k in headers]
+        problems += [p for p in misspelt if p is not None]
+        if any(misspelt):
+            continue
+        if fields.pop("prompting_target", None) is not None:
+            problems.append(
+                ModelsManagerError(
+                    f"`prompting_target` is a pipelex-0.10 key; Pipelex drops it, and so does "
+                    f"deckc (model `{table_name}`)",
+                    span=file.span(path),
+                    hint="remove it",
+                    severity=Severity.WARNING,
+                )
+            )
+        problems += _literal_fields(file, path, fields)
+        handle = str(fields.pop("handle", table_name))
+        fields.setdefault("model_id", handle)
+        fields.setdefault("model_type", ModelType.LLM.value)
+        _merge_constraints(fields, backend.constraints)
+        key = ModelKey(ModelType(fields["model_type"]), handle)
+        if "sdk" not in fields:
+            problems.append(
+                SchemaError(
+                    f"model `{handle}` has no sdk",
+                    span=file.span(path),
+                    hint="set `sdk` in the model's table or in the file's [defaults]",
+                )
+            )
+            continue
+        if key in specs:
+            problems.append(
+                ModelsManagerError(
+                    f"{key.model_type.value} `{handle}` is declared twice in this file",
+                    span=file.span(path),
+                    related=[specs[key].span.location],
+                    hint="give one of the tables another `handle` or `model_type`",
+                )
+            )
+            continue
+        if fields.get("enabled") is False:
+            problems.append(
+                ModelsManagerError(
+                    f"model `{handle}` has enabled = false: deckc does not serve it (Pipelex "
+                    "ignores the key and would)",
+                    span=file.span((*path, "enabled")),
+                    hint="remove the table, or the key, to say which you mean",
+                    severity=Severity.WARNING,
+                )
+            )
+            continue
+        specs[key] = ModelSpec(key, backend.name, fields, headers, file.span(path))
+    return list(specs.values())
+
+
+# The only model fields a ${...} may stand in (with header values): what a call sends.
+_PLACEHOLDER_FIELDS = ("model_id", "endpoint_path")
+
+
+def _literal_fields(file: SourceFile, path: KeyPath, fields: Mapping[str, Any]) -> list[DeckError]:
+    """Pipelex refuses a ``${...}`` in any other model field, [defaults] included."""
+    problems: list[DeckError] = []
+    for key, value in fields.items():
+        if key in _PLACEHOLDER_FIELDS or "${" not in str(value):
+            continue
+        where = path if key in _get_table(file, path) else ("defaults",)
+        problems.append(
+            SchemaError(
+                f"`{key}` holds a ${{...}} reference, but only model_id, endpoint_path and "
+                "header values may",
+                span=file.span((*where, key)),
+                hint="write the value literally",
+            )
+        )
+    return problems
+
+
+def _get_table(file: SourceFile, path: KeyPath) -> Mapping[str, Any]:
+    table = file.data.get(str(path[0]), {})
+    return table if isinstance(table, Mapping) else {}
+
+
+def _merge_constraints(fields: dict[str, Any], backend: Mapping[str, Any]) -> None:
+    """A backend's constraints apply to each of its models: listed ones are united, and of the
+    valued ones the model's own value wins."""
+    listed = backend.get("listed_constraints")
+    if listed:
+        fields["listed_constraints"] = list(
+            dict.fromkeys([*fields.get("listed_constraints", []), *listed])
+        )
+    valued = backend.get("valued_constraints")
+    if valued:
+        fields["valued_constraints"] = {**valued, **fields.get("valued_constraints", {})}
+
+
 def _backend_ref(
     file: SourceFile,
     path: KeyPath,
@@ -203,8 +320,9 @@ def _backend_ref(
 
 
 def _profiles(
-    file: SourceFile, backends: Mapping[str, Backend], problems: list[DeckError]
+    file: SourceFile, backends: Mapping[str, Backend], dialect: Dialect, problems: list[DeckError]
 ) -> tuple[dict[str, Profile], str, Span]:
+    current = dialect is Dialect.PIPELEX_0_92
     profiles: dict[str, Profile] = {}
     for name, table in file.data.get("profiles", {}).items():
         base: KeyPath = ("profiles", name)
@@ -212,19 +330,40 @@ def _profiles(
         for section, optional in (("routes", False), ("optional_routes", True)):
             for pattern, backend in table.get(section, {}).items():
                 path = (*base, section, pattern)
+                if current and optional and pattern in table.get("routes", {}):
+                    problems.append(
+                        SchemaError(
+                            f"`{pattern}` is both a route and an optional route of profile {name}",
+                            span=file.span(path),
+                            related=[file.locate((*base, "routes", pattern))],
+                            hint="keep one of the two",
+                        )
+                    )
+                    continue
                 if _backend_ref(file, path, backend, backends, problems):
-                    routes.append(Route(parse_pattern(pattern), backend, optional, file.span(path)))
+                    parsed = parse_pattern(pattern, literal_inner_stars=current)
+                    routes.append(Route(parsed, backend, optional, file.span(path)))
         default = None
         name_of_default = table.get("default")
         if name_of_default is not None and _backend_ref(
             file, (*base, "default"), name_of_default, backends, problems
         ):
             default = BackendRef(name_of_default, file.span((*base, "default")))
-        fallback = [
-            BackendRef(backend, file.span((*base, "fallback_order", i)))
-            for i, backend in enumerate(table.get("fallback_order", []))
-            if _backend_ref(file, (*base, "fallback_order", i), backend, backends, problems)
-        ]
+        fallback = []
+        for i, backend in enumerate(table.get("fallback_order", [])):
+            path = (*base, "fallback_order", i)
+            if current and backend not in backends:  # skipped, as Pipelex does
+                problems.append(
+                    ModelsManagerError(
+                        f"fallback_order names `{backend}`, which backends.toml does not declare; "
+                        "it is skipped",
+                        span=file.span(path),
+                        hint=did_you_mean(backend, backends) or "remove the entry",
+                        severity=Severity.WARNING,
+                    )
+                )
+            elif _backend_ref(file, path, backend, backends, problems):
+                fallback.append(BackendRef(backend, file.span(path)))
         profiles[name] = Profile(
             name=name,
             description=table.get("description"),
@@ -256,73 +395,3 @@ def _profiles(
             )
         )
     return profiles, str(active or ""), span
-
-
-def _llm_deck(files: tuple[SourceFile, ...], problems: list[DeckError]) -> Deck:
-    """The seed layout's deck (SPEC §2): aliases (a list is a fallback chain), LLM presets and
-    choices, later files overriding earlier ones (presets field by field)."""
-    aliases: dict[str, Alias] = {}
-    values: dict[str, dict[str, Any]] = {}
-    field_spans: dict[str, dict[str, Span]] = {}
-    first_span: dict[str, Span] = {}
-    choices: dict[str, dict[str, Choice]] = {CHOICE_DEFAULTS: {}, CHOICE_OVERRIDES: {}}
-    for file in files:
-        for name, target in file.data.get(ALIASES, {}).items():
-            span = file.span((ALIASES, name))
-            earlier = aliases.get(name)
-            is_list = isinstance(target, list)
-            texts = target if is_list else [target]
-            aliases[name] = Alias(
-                name,
-                tuple(
-                    Ref.parse(
-                        text, Span(span.location, (*span.key_path, i) if is_list else span.key_path)
-                    )
-                    for i, text in enumerate(texts)
-                ),
-                is_list,
-                span,
-                replaced=(*earlier.replaced, earlier.span) if earlier else (),
-            )
-        for name, table in file.data.get(PRESETS, {}).items():
-            first_span.setdefault(name, file.span((PRESETS, name)))
-            values.setdefault(name, {}).update(table)
-            spans = field_spans.setdefault(name, {})  # an empty preset table has no fields
-            for key in table:
-                spans[key] = file.span((PRESETS, name, key))
-        for section, table in choices.items():
-            for kind in LLM_CHOICE_KINDS:
-                if kind in file.data.get(section, {}):
-                    value = file.data[section][kind]
-                    span = file.span((section, kind))
-                    disabled = section == CHOICE_OVERRIDES and value == DISABLED
-                    ref = None if disabled else Ref.parse(value, span)
-                    table[kind] = Choice(kind, value, ref, span)
-    presets: dict[str, Preset] = {}
-    for name, merged in values.items():
-        target = merged.get(PRESET_TARGET)
-        if not isinstance(target, str):
-            problems.append(
-                SchemaError(
-                    f"preset `{name}` has no {PRESET_TARGET}",
-                    span=first_span[name],
-                    hint=f'add {PRESET_TARGET} = "<model or alias>"',
-                )
-            )
-            continue
-        spans = field_spans[name]
-        presets[name] = Preset(
-            name,
-            Ref.parse(target, spans[PRESET_TARGET]),
-            merged,
-            spans,
-            first_span[name],
-        )
-    return Deck(
-        model_type=ModelType.LLM,
-        aliases=aliases,
-        presets=presets,
-        choice_defaults=choices[CHOICE_DEFAULTS],
-        choice_overrides=choices[CHOICE_OVERRIDES],
-        choice_kinds=LLM_CHOICE_KINDS,
-    )

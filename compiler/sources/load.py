@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from compiler.core.errors import (
     Severity,
     Span,
 )
+from compiler.core.ir import Dialect
 from compiler.core.naming import BACKEND_NAME
 from compiler.sources.positions import excess_position, key_positions, line_column
 
@@ -36,6 +37,16 @@ MODELS_DIR = "backends"
 DECK_DIR = "deck"
 BASE_DECK = "deck/base_deck.toml"
 OVERRIDES = "deck/overrides.toml"
+OVERRIDE_FILES = {  # pipelex-0.92: deep-merged over their base file
+    BACKENDS_FILE: "backends_override.toml",
+    ROUTING_FILE: "routing_profiles_override.toml",
+}
+
+# The top-level deck tables of each layout (PIPELEX-DIALECTS.md, "Which dialect").
+DECK_TABLES = {
+    Dialect.PIPELEX_0_10: ("aliases", "llm_presets", "llm_choice_defaults", "llm_choice_overrides"),
+    Dialect.PIPELEX_0_92: ("llm", "extract", "img_gen", "search", "doc_gen", "judgment"),
+}
 
 
 @dataclass(frozen=True)
@@ -46,10 +57,16 @@ class SourceFile:
     data: Mapping[str, Any]
     positions: Mapping[KeyPath, tuple[int, int]]
     sha256: str
+    overlay: SourceFile | None = None  # an override file deep-merged over this one
 
     def locate(self, key_path: KeyPath) -> Location:
-        """The position of ``key_path``, or of its nearest ancestor that has one."""
+        """The position of ``key_path``, or of its nearest ancestor that has one (in the override
+        file when it sets that key, else in this file)."""
         for end in range(len(key_path), 0, -1):
+            if self.overlay is not None:
+                pos = self.overlay.positions.get(key_path[:end])
+                if pos is not None:
+                    return Location(self.overlay.path, *pos)
             pos = self.positions.get(key_path[:end])
             if pos is not None:
                 return Location(self.path, *pos)
@@ -70,9 +87,11 @@ class SourceSet:
     decks: tuple[SourceFile, ...]
     warnings: tuple[DeckError, ...] = field(default=())
     ignored: Mapping[str, str] = field(default_factory=dict)  # path -> sha256 of unused files
+    dialect: Dialect = Dialect.PIPELEX_0_10
 
     def files(self) -> tuple[SourceFile, ...]:
-        return (self.backends, self.routing, *self.models.values(), *self.decks)
+        overlays = [f.overlay for f in (self.backends, self.routing) if f.overlay is not None]
+        return (self.backends, self.routing, *overlays, *self.models.values(), *self.decks)
 
     def hashes(self) -> dict[str, str]:
         """sha256 of every TOML file of the directory, used or ignored, by path."""
@@ -195,12 +214,44 @@ def _read(root: Path, rel: str, missing: type[DeckError], what: str) -> SourceFi
 
 
 def _deck_order(root: Path) -> list[str]:
+    """The seed layout's deck files: base_deck.toml, the others by name, overrides.toml last."""
     names = sorted(p.name for p in (root / DECK_DIR).glob("*.toml") if p.is_file())
     middle = [n for n in names if n not in ("base_deck.toml", "overrides.toml")]
     ordered = ["base_deck.toml", *middle]
     if "overrides.toml" in names:
         ordered.append("overrides.toml")
     return [f"{DECK_DIR}/{n}" for n in ordered]
+
+
+def _all_deck_files(root: Path) -> list[str]:
+    """Every ``deck/**/*.toml``, in plain byte order of the full path (the current layout)."""
+    deck_dir = root / DECK_DIR
+    found = [p.relative_to(root).as_posix() for p in deck_dir.rglob("*.toml") if p.is_file()]
+    return sorted(found, key=os.fsencode)
+
+
+def detect_dialect(decks: Iterable[SourceFile]) -> tuple[Dialect | None, list[DeckError]]:
+    """The layout the deck files are written in, from their top-level tables: None when no table
+    says; an error naming a table of each kind when they mix."""
+    first: dict[Dialect, tuple[SourceFile, str]] = {}
+    for file in decks:
+        for key in file.data:
+            for dialect, tables in DECK_TABLES.items():
+                if key in tables:
+                    first.setdefault(dialect, (file, key))
+    if len(first) < 2:
+        return next(iter(first), None), []
+    (old_file, old_key), (new_file, new_key) = (first[d] for d in DECK_TABLES)
+    return None, [
+        ModelDeckNotFoundError(
+            f"the deck mixes two layouts: [{old_key}] ({old_file.path}) is the pipelex-0.10 "
+            f"layout, [{new_key}] ({new_file.path}) the pipelex-0.92 one",
+            span=new_file.span((new_key,)),
+            related=[old_file.locate((old_key,))],
+            hint="write the whole deck in one layout; `deckc migrate` writes a pipelex-0.10 "
+            "configuration in the current layout",
+        )
+    ]
 
 
 def load_sources(root: Path) -> SourceSet:
@@ -225,28 +276,58 @@ def load_sources(root: Path) -> SourceSet:
         (BACKENDS_FILE, ModelsManagerError, "backends file"),
         (ROUTING_FILE, ModelsManagerError, "routing profiles file"),
     ]
-    deck_paths = _deck_order(root)
-    problems += [_bad_file_name(p) for p in deck_paths if not _is_utf8(p)]
-    deck_paths = [p for p in deck_paths if _is_utf8(p)]
-    if not (root / BASE_DECK).is_file():
-        problems.append(
-            ModelDeckNotFoundError(
-                "model deck not found",
-                location=Location(BASE_DECK),
-                hint="create deck/base_deck.toml with your [aliases] and [llm_presets]",
-            )
-        )
-        deck_paths = [p for p in deck_paths if p != BASE_DECK]
+    candidates = _all_deck_files(root)
+    problems += [_bad_file_name(p) for p in candidates if not _is_utf8(p)]
+    candidates = [p for p in candidates if _is_utf8(p)]
     for rel, missing, what in [
         *required,
-        *((p, ModelDeckNotFoundError, "deck") for p in deck_paths),
+        *((p, ModelDeckNotFoundError, "deck") for p in candidates),
     ]:
         try:
             loaded[rel] = _read(root, rel, missing, what)
         except DeckError as exc:
             problems.append(exc)
+    dialect, mixed = detect_dialect(loaded[p] for p in candidates if p in loaded)
+    problems += mixed
+    if dialect is None:
+        has_base = (root / BASE_DECK).is_file()
+        dialect = Dialect.PIPELEX_0_10 if has_base or not candidates else Dialect.PIPELEX_0_92
+    warnings: list[DeckError] = []
+    ignored: dict[str, str] = {}
+    if dialect is Dialect.PIPELEX_0_10:
+        deck_paths = [p for p in _deck_order(root) if p in loaded or p == BASE_DECK]
+        if not candidates or not (root / BASE_DECK).is_file():
+            problems.append(
+                ModelDeckNotFoundError(
+                    "model deck not found",
+                    location=Location(BASE_DECK),
+                    hint="create deck/base_deck.toml with your [aliases] and [llm_presets] (the "
+                    "seed's layout), or deck/*.toml files with [llm.aliases]... tables (Pipelex's "
+                    "current layout)",
+                )
+            )
+            deck_paths = [p for p in deck_paths if p != BASE_DECK]
+        for rel in [p for p in candidates if p in loaded and p not in deck_paths]:
+            ignored[rel] = loaded[rel].sha256
+            warnings.append(_ignored(rel, "the seed's layout reads deck/*.toml only"))
+    else:
+        deck_paths = [p for p in candidates if p in loaded]
+    for base, override in OVERRIDE_FILES.items():
+        if base in loaded and (root / override).is_file():
+            try:
+                over = _read(root, override, ModelsManagerError, "override file")
+            except DeckError as exc:
+                problems.append(exc)
+                continue
+            if dialect is Dialect.PIPELEX_0_10:
+                ignored[override] = over.sha256
+                warnings.append(_ignored(override, "override files are Pipelex's current layout"))
+            elif over.data:  # an empty override is skipped, as Pipelex does
+                loaded[base] = merge_override(loaded[base], over)
+            else:
+                ignored[override] = over.sha256
 
-    models, warnings, ignored = _load_model_files(root, loaded.get(BACKENDS_FILE), problems)
+    models, model_warnings, unused = _load_model_files(root, loaded.get(BACKENDS_FILE), problems)
     if problems:
         raise CompileFailed(problems)
     return SourceSet(
@@ -254,9 +335,35 @@ def load_sources(root: Path) -> SourceSet:
         routing=loaded[ROUTING_FILE],
         models=models,
         decks=tuple(loaded[p] for p in deck_paths),
-        warnings=tuple(warnings),
-        ignored=ignored,
+        warnings=tuple(warnings + model_warnings),
+        ignored={**ignored, **unused},
+        dialect=dialect,
     )
+
+
+def _ignored(rel: str, why: str) -> DeckError:
+    return ModelsManagerError(
+        f"file ignored: {why}",
+        location=Location(rel),
+        severity=Severity.WARNING,
+    )
+
+
+def merge_override(base: SourceFile, override: SourceFile) -> SourceFile:
+    """``base`` with ``override`` deep-merged over it: tables merge key by key, scalars and
+    arrays replace whole (Pipelex's rule); each key is located where it was set last."""
+    return replace(base, data=deep_merge(base.data, override.data), overlay=override)
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        below = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(below, Mapping):
+            merged[key] = deep_merge(below, value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _load_model_files(

@@ -19,6 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from compiler.core.errors import DeckError, KeyPath, SchemaError
+from compiler.core.ir import Dialect
 from compiler.core.naming import did_you_mean
 from compiler.core.resources import load_schema
 from compiler.sources.load import SourceFile, SourceSet
@@ -30,6 +31,11 @@ BACKENDS = "backends"
 MODELS = "backend_models"
 ROUTING = "routing_profiles"
 DECK = "deck"
+
+
+def schema_name(role: str, dialect: Dialect) -> str:
+    """The schema of one kind of source file in one layout (``schema/<name>.schema.json``)."""
+    return role if dialect is Dialect.PIPELEX_0_10 else f"{role}-0.92"
 
 
 @cache
@@ -75,12 +81,15 @@ def validate_sources(sources: SourceSet) -> tuple[SourceSet | None, list[DeckErr
             return file
         return pruned
 
+    def schema(role: str) -> str:
+        return schema_name(role, sources.dialect)
+
     result = replace(
         sources,
-        backends=check(sources.backends, BACKENDS),
-        routing=check(sources.routing, ROUTING),
-        models={name: check(f, MODELS) for name, f in sources.models.items()},
-        decks=tuple(check(f, DECK) for f in sources.decks),
+        backends=check(sources.backends, schema(BACKENDS)),
+        routing=check(sources.routing, schema(ROUTING)),
+        models={name: check(f, schema(MODELS)) for name, f in sources.models.items()},
+        decks=tuple(check(f, schema(DECK)) for f in sources.decks),
     )
     return (result if usable else None), problems
 
@@ -92,7 +101,7 @@ def validate_file(file: SourceFile, schema_name: str) -> tuple[list[DeckError], 
         return [], file
     validator = _validator(schema_name)
     errors = list(validator.iter_errors(file.data))
-    problems = [p for error in errors for p in _explain(file, error)]
+    problems = [p for error in errors for p in _explain(file, error, schema_name)]
     problems += _non_finite(file)
     if not problems:
         return problems, file
@@ -218,7 +227,9 @@ def _short(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _explain(file: SourceFile, error: jsonschema.ValidationError) -> Iterator[DeckError]:
+def _explain(
+    file: SourceFile, error: jsonschema.ValidationError, schema_name: str
+) -> Iterator[DeckError]:
     path: KeyPath = tuple(error.absolute_path)
     kind = error.validator
     schema = error.schema if isinstance(error.schema, Mapping) else {}
@@ -227,7 +238,10 @@ def _explain(file: SourceFile, error: jsonschema.ValidationError) -> Iterator[De
     def at(key_path: KeyPath, message: str, hint: str | None = None) -> DeckError:
         return SchemaError(message, location=file.locate(key_path), key_path=key_path, hint=hint)
 
-    if kind == "additionalProperties" and isinstance(value, dict):
+    hyphenated = hyphenated_field(file, path, schema_name)
+    if hyphenated is not None:
+        yield hyphenated
+    elif kind == "additionalProperties" and isinstance(value, dict):
         known = list(schema.get("properties", {}))
         patterns = schema.get("patternProperties", {})
         for key in value:
@@ -247,24 +261,42 @@ def _explain(file: SourceFile, error: jsonschema.ValidationError) -> Iterator[De
         kind == "type"
         and len(path) == 1
         and file.path.startswith("backends/")
-        and path[0] not in _validator(MODELS).schema["properties"]
+        and str(path[0]).startswith("default_")
+        and schema_name != MODELS
+    ):
+        field = str(path[0]).removeprefix("default_")
+        yield at(
+            path,
+            f"top-level `{path[0]}` is the pipelex-0.10 form of a model default",
+            f"set `{field}` in the file's [defaults] table instead",
+        )
+    elif (
+        kind == "type"
+        and len(path) == 1
+        and file.path.startswith("backends/")
+        and path[0] not in _validator(schema_name).schema["properties"]
     ):
         # A top-level scalar in a model file is neither a model table nor a known default_<field>.
-        hint = did_you_mean(str(path[0]), [k for k in _validator(MODELS).schema["properties"]])
-        yield at(path, f"unknown key `{path[0]}` (not a model table nor a known default_*)", hint)
+        known = list(_validator(schema_name).schema["properties"])
+        what = "a known default_*" if schema_name == MODELS else "[defaults]"
+        yield at(
+            path,
+            f"unknown key `{path[0]}` (not a model table nor {what})",
+            did_you_mean(str(path[0]), known),
+        )
     elif kind == "type":
         yield at(path, f"expected {_expected(schema)}, got {_type_name(value)} {_short(value)}")
     elif "propertyNames" in error.schema_path:
         yield _explain_name(file, path, str(value))
-    elif kind == "pattern" and path and path[-1] != "" and file.path == "routing_profiles.toml":
+    elif kind == "pattern" and path and path[-1] != "" and file.path.startswith("routing_profiles"):
         yield at(path, f"`{value}` is not a backend name ([a-z0-9_]+)")
-    elif kind in ("minimum", "maximum") and len(path) == 3 and path[0] == "llm_presets":
+    elif kind in ("minimum", "maximum") and len(path) >= 3 and "presets" in str(path[-3]):
         yield at(
             path,
-            f"preset `{path[1]}`: {path[2]} = {_short(value)} is out of range "
+            f"preset `{path[-2]}`: {path[-1]} = {_short(value)} is out of range "
             f"[{schema.get('minimum')}, {schema.get('maximum')}]",
-            f"temperatures are normalized to [0, 1]; {path[2]} = 1 is the hottest"
-            if path[2] == "temperature"
+            f"temperatures are normalized to [0, 1]; {path[-1]} = 1 is the hottest"
+            if path[-1] == "temperature"
             else None,
         )
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
@@ -280,13 +312,16 @@ def _explain(file: SourceFile, error: jsonschema.ValidationError) -> Iterator[De
         )
     elif kind == "oneOf" and path and path[-1] == "max_tokens":
         yield at(path, f'expected a positive integer or "auto", got {_short(value)}')
-    elif kind == "oneOf" and len(path) == 2 and path[0] == "aliases":
+    elif kind == "oneOf" and len(path) == 2 and path[0] == "aliases" and schema_name == DECK:
         yield at(path, f"expected a handle or a non-empty list of handles, got {_short(value)}")
     elif kind == "required":
         missing = [k for k in error.validator_value if k not in value]
         yield at(
             path, f"missing required key{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
         )
+    elif kind == "not" and isinstance(value, dict):
+        clashing = " and ".join(f"`{k}`" for k in error.validator_value.get("required", []))
+        yield at(path, f"{clashing} cannot both be set", "keep one of them")
     elif kind == "uniqueItems":
         yield at(path, "items must be unique")
     elif kind == "minItems" or kind == "minLength":
@@ -297,10 +332,29 @@ def _explain(file: SourceFile, error: jsonschema.ValidationError) -> Iterator[De
         yield at(path, error.message)
 
 
+def hyphenated_field(file: SourceFile, path: KeyPath, schema_name: str) -> DeckError | None:
+    """A model-file key that is a known field spelt with hyphens (``max-tokens``): in the current
+    layout hyphenated keys are HTTP headers, so it would be sent as one."""
+    if schema_name != f"{MODELS}-0.92" or not path or not isinstance(path[-1], str):
+        return None
+    known = load_schema(schema_name)["$defs"]["model"]["properties"]
+    key = path[-1]
+    field = key.replace("-", "_")
+    if "-" not in key or field not in known:
+        return None
+    return SchemaError(
+        f"`{key}` is the model field `{field}` spelt with hyphens (a key with a `-` is an HTTP "
+        "header)",
+        location=file.locate(path),
+        key_path=path,
+        hint=f"rename it `{field}`",
+    )
+
+
 def _explain_name(file: SourceFile, path: KeyPath, name: str) -> DeckError:
     key_path = (*path, name)
     location = file.locate(key_path)
-    if file.path == "backends.toml":
+    if file.path.startswith("backends"):
         message = f"backend name `{name}` is not an identifier ([a-z0-9_]+)"
         fixed = re.sub(r"[^a-z0-9_]", "_", name.lower())
         hint = (

@@ -46,16 +46,16 @@ PRESET_NAMES: tuple[str, ...] = (
 
 # one per preset name: (the reference of its model, the fields of its record)
 PRESET_PARAMS: tuple[tuple[str, Any], ...] = (
-    ("gpt-4o-mini", (..., "max_tokens", None, "prompting_target", None, "reasoning_effort", None, "temperature", 0.5)),
-    ("gpt-4o-mini", (..., "max_tokens", None, "prompting_target", None, "reasoning_effort", None, "temperature", 0.5)),
-    ("claude-4-sonnet", (..., "max_tokens", None, "prompting_target", None, "reasoning_effort", None, "temperature", 0.7)),
-    ("best-llm", (..., "max_tokens", 16000, "prompting_target", None, "reasoning_effort", "high", "temperature", 0.2)),
-    ("@llm_for_private_data", (..., "max_tokens", None, "prompting_target", None, "reasoning_effort", None, "temperature", 0.2)),
-    ("fast-claude", (..., "max_tokens", 4096, "prompting_target", None, "reasoning_effort", None, "temperature", 0.4)),
-    ("llm_to_engineer", (..., "max_tokens", None, "prompting_target", None, "reasoning_effort", None, "temperature", 0.3)),
-    ("gpt-4o-mini", (..., "max_tokens", None, "prompting_target", None, "reasoning_effort", None, "temperature", 0.2)),
-    ("o4-mini", (..., "max_tokens", None, "prompting_target", None, "reasoning_effort", None, "temperature", 1)),
-    ("llm_for_hard_reasoning", (..., "max_tokens", None, "prompting_target", None, "reasoning_effort", None, "temperature", 1)),
+    ("gpt-4o-mini", (..., "description", None, "image_detail", None, "max_tokens", None, "prompting_target", None, "reasoning_budget", None, "reasoning_effort", None, "temperature", 0.5)),
+    ("gpt-4o-mini", (..., "description", None, "image_detail", None, "max_tokens", None, "prompting_target", None, "reasoning_budget", None, "reasoning_effort", None, "temperature", 0.5)),
+    ("claude-4-sonnet", (..., "description", None, "image_detail", None, "max_tokens", None, "prompting_target", None, "reasoning_budget", None, "reasoning_effort", None, "temperature", 0.7)),
+    ("best-llm", (..., "description", "Long documents, careful analysis", "image_detail", None, "max_tokens", 16000, "prompting_target", None, "reasoning_budget", None, "reasoning_effort", "high", "temperature", 0.2)),
+    ("@llm_for_private_data", (..., "description", None, "image_detail", None, "max_tokens", None, "prompting_target", None, "reasoning_budget", None, "reasoning_effort", None, "temperature", 0.2)),
+    ("fast-claude", (..., "description", None, "image_detail", None, "max_tokens", 4096, "prompting_target", None, "reasoning_budget", None, "reasoning_effort", None, "temperature", 0.4)),
+    ("llm_to_engineer", (..., "description", None, "image_detail", None, "max_tokens", None, "prompting_target", None, "reasoning_budget", None, "reasoning_effort", None, "temperature", 0.3)),
+    ("gpt-4o-mini", (..., "description", None, "image_detail", None, "max_tokens", None, "prompting_target", None, "reasoning_budget", None, "reasoning_effort", None, "temperature", 0.2)),
+    ("o4-mini", (..., "description", None, "image_detail", None, "max_tokens", None, "prompting_target", None, "reasoning_budget", None, "reasoning_effort", None, "temperature", 1)),
+    ("llm_for_hard_reasoning", (..., "description", None, "image_detail", None, "max_tokens", None, "prompting_target", None, "reasoning_budget", None, "reasoning_effort", None, "temperature", 1)),
 )
 # the preset fields that, when the preset leaves them unset, take the model spec's value
 FROM_SPEC: tuple[str, ...] = ("prompting_target",)
@@ -121,6 +121,10 @@ EXPLICIT_ENTRIES: tuple[tuple[Entry, ...], ...] = (
     (),  # "direct"
     (),  # "mixed"
 )
+
+# the fields of the record of a choice naming a model (its family's defaults), or None: the
+# handle's own record
+CHOICE_SETTINGS: Any = None
 
 # (choice, "preset" | "handle", what it selects)
 CHOICES: tuple[tuple[str, str, str], ...] = (

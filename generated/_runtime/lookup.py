@@ -310,11 +310,22 @@ def _preset_record(profile: str, model_type: str, name: str) -> PresetRecord:
         )
     target, frozen = table.PRESET_PARAMS[at]
     answer = _answer(profile, model_type, found, target)
-    params = dict(thaw(frozen))
+    params = _params(frozen)
     for field in table.FROM_SPEC:
         if params.get(field) is None:
             params[field] = getattr(answer["spec"], field)
     return PresetRecord(preset=name, target=target, **answer, **params)
+
+
+# What a preset record holds beyond the answer: every family's parameters, None where unset.
+_ANSWER_FIELDS = ("model_type", "profile", "model", "backend", "model_id", "sdk", "spec", "path")
+_PARAMS = tuple(f for f in PresetRecord._required if f not in ("preset", "target", *_ANSWER_FIELDS))
+
+
+def _params(frozen: Any) -> dict[str, Any]:
+    params = dict.fromkeys(_PARAMS)
+    params.update(thaw(frozen))
+    return params
 
 
 def _caches() -> dict[str, dict[str | None, dict[str, Any]]]:
@@ -415,7 +426,12 @@ def choice(
     target_kind, target = selected
     if target_kind == "preset":
         return preset(target, profile, model_type)
-    return resolve(target, profile, model_type)
+    found = resolve(target, profile, model_type)
+    settings = _deck(model_type).CHOICE_SETTINGS
+    if settings is None or not isinstance(found, HandleRecord):
+        return found
+    fields = {name: getattr(found, name) for name in _ANSWER_FIELDS}
+    return PresetRecord(preset=None, target=target, **fields, **_params(settings))
 
 
 # --- what the deck holds ------------------------------------------------------------------------

@@ -26,7 +26,7 @@ PRESET_NAMES: tuple[str, ...] = (
 
 # one per preset name: (the reference of its model, the fields of its record)
 PRESET_PARAMS: tuple[tuple[str, Any], ...] = (
-    ("llm_to_engineer", (..., "max_tokens", None, "prompting_target", None, "reasoning_effort", None, "temperature", 0.3)),
+    ("llm_to_engineer", (..., "description", None, "image_detail", None, "max_tokens", None, "prompting_target", None, "reasoning_budget", None, "reasoning_effort", None, "temperature", 0.3)),
 )
 # the preset fields that, when the preset leaves them unset, take the model spec's value
 FROM_SPEC: tuple[str, ...] = ("prompting_target",)
@@ -48,6 +48,10 @@ EXPLICIT_ENTRIES: tuple[tuple[Entry, ...], ...] = (
     (),  # "google_only"
     (),  # "native"
 )
+
+# the fields of the record of a choice naming a model (its family's defaults), or None: the
+# handle's own record
+CHOICE_SETTINGS: Any = None
 
 # (choice, "preset" | "handle", what it selects)
 CHOICES: tuple[tuple[str, str, str], ...] = (
