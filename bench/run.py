@@ -40,6 +40,7 @@ from bench.gen_config import SHAPES, generate  # noqa: E402
 from compiler.core.ir import ModelType  # noqa: E402
 from compiler.emit.lock import Lockfile  # noqa: E402
 from compiler.emit.lockread import parse_lock  # noqa: E402
+from tools.pipelex_kit import extract_kit  # noqa: E402
 
 PYTHON = sys.executable
 DECKC = str(Path(PYTHON).with_name("deckc"))
@@ -119,19 +120,8 @@ def runtime_figures(repeats: int) -> list[Figure]:
         "other": ("deck.resolve(key, profile=other)", {"deck": deck, "key": also, "other": other}),
         "call": ("noop(key, profile=other)", {"noop": _noop, "key": also, "other": other}),
     }
-    for statement, names in cases.values():  # warm: records are built on the first look-up
-        eval(statement, names)
-    number = 200_000
-    samples: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(repeats):  # interleaved, so that load changes hit every case alike
-        for name, (statement, names) in cases.items():
-            timer = timeit.Timer(statement, globals=names)
-            samples[name].append(min(timer.repeat(5, number)) / number)
+    ratios, samples = _interleaved(cases, repeats)
     base = median(samples["dict"])
-    ratios = {
-        name: median([s / d for s, d in zip(samples[name], samples["dict"], strict=True)])
-        for name in cases
-    }
     dict_text = f"dict lookup {base * 1e9:.0f} ns"
     floor = Figure(
         "runtime, for reference: an empty Python function called as `f(key, profile=other)`",
@@ -187,6 +177,60 @@ class Deck:
     handle: str  # available under the active profile
     target: float | None  # the cold-start ratio to meet
     loader_runs: int  # runs of each runtime-loader baseline (they take up to seconds)
+
+
+def kit_runtime_figures(out_dir: Path, repeats: int) -> list[Figure]:
+    """Look-ups of other model types in Pipelex 0.92.2's kit, beside a bare dict look-up."""
+    from tests.conftest import import_generated
+
+    deck = import_generated(out_dir)
+    lock = _lock(out_dir)
+    routing = lock.profiles[lock.active_profile].answers[ModelType.TEXT_EXTRACTOR].routing
+    handles = {name: name for name in routing}
+    handle, kind = "~document-extractor", "text_extractor"
+    cases: dict[str, tuple[str, dict[str, Any]]] = {
+        "dict": ("table[key]", {"table": handles, "key": next(iter(handles))}),
+        "resolve": ("deck.resolve(key, model_type=t)", {"deck": deck, "key": handle, "t": kind}),
+        "preset": (
+            "deck.preset(key, model_type=t)",
+            {"deck": deck, "key": "gen-image", "t": "img_gen"},
+        ),
+    }
+    ratios, samples = _interleaved(cases, repeats)
+    dict_text = f"dict lookup {median(samples['dict']) * 1e9:.0f} ns"
+    return [
+        Figure(
+            f"runtime, Pipelex 0.92.2 kit: `deck.{label}`",
+            f"{median(samples[name]) * 1e9:.0f} ns",
+            dict_text,
+            ratios[name],
+            "≤ 3x",
+            ratios[name] <= 3,
+        )
+        for name, label in (
+            ("resolve", f"resolve({handle!r}, model_type={kind!r})"),
+            ("preset", "preset('gen-image', model_type='img_gen')"),
+        )
+    ]
+
+
+def _interleaved(
+    cases: dict[str, tuple[str, dict[str, Any]]], repeats: int
+) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Median ratio of each case to ``cases["dict"]``, and the samples (seconds per call)."""
+    for statement, names in cases.values():  # warm: records are built on the first look-up
+        eval(statement, names)
+    number = 200_000
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeats):  # interleaved, so that load changes hit every case alike
+        for name, (statement, names) in cases.items():
+            timer = timeit.Timer(statement, globals=names)
+            samples[name].append(min(timer.repeat(5, number)) / number)
+    ratios = {
+        name: median([s / d for s, d in zip(samples[name], samples["dict"], strict=True)])
+        for name in cases
+    }
+    return ratios, samples
 
 
 def cold_start_figures(decks: Sequence[Deck], repeats: int) -> list[Figure]:
@@ -376,24 +420,36 @@ def main(argv: Sequence[str] | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="deckc-bench-"))
     say: Callable[[str], None] = lambda text: print(f"bench: {text}", file=sys.stderr, flush=True)  # noqa: E731
     try:
-        say("generating the 5,000- and 100,000-model decks")
+        say("generating the 5,000- and 100,000-model decks; fetching Pipelex 0.92.2's kit")
         medium = generate(work / "medium", SHAPES["medium"])
+        kit = extract_kit(work / "kit")
+        kit_out = _compiled(kit, work / "deck_kit")
         large = None if args.quick else generate(work / "large", SHAPES["large"])
 
         warm_up()
         say("runtime look-ups")
         figures = runtime_figures(repeats=7 if args.quick else 15)
+        figures += kit_runtime_figures(kit_out, repeats=7 if args.quick else 15)
 
         say("cold start")
         generated = ROOT / "generated"
         decks = [Deck("example", EXAMPLE, generated, _handle(generated), 1.2, repeats)]
         medium_out = _compiled(medium, work / "deck_medium")
         decks.append(Deck("5,000 models", medium, medium_out, _handle(medium_out), 1.5, 5))
+        decks.append(Deck("Pipelex 0.92.2 kit", kit, kit_out, _handle(kit_out), 1.1, repeats))
         figures += cold_start_figures(decks, 4 * repeats)
 
         say("compile")
         configs: list[tuple[str, Path, Path, int, float, float | None]] = [
             ("example", EXAMPLE, work / "out_example", 5, 0.5, None),
+            (
+                "Pipelex 0.92.2 kit (23 profiles, 6 model types)",
+                kit,
+                work / "out_kit",
+                5,
+                0.5,
+                None,
+            ),
             ("5,000 models / 100 backends / 500 aliases", medium, work / "out_medium", 3, 5, None),
         ]
         if large is not None:

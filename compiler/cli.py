@@ -13,6 +13,7 @@ import click
 
 from compiler import __version__
 from compiler.core.errors import CompileFailed, DeckError, Severity, errors_only, sort_diagnostics
+from compiler.core.ir import ModelType
 from compiler.emit.editor_schema import editor_schemas
 from compiler.emit.freshness import MANIFEST, Freshness, State, freshness
 from compiler.emit.origin import Origin
@@ -275,14 +276,26 @@ def validate_command(
 @cli.command("explain")
 @click.argument("handle")
 @click.option("--profile", default=None, help="The routing profile  [default: the active one]")
+@click.option(
+    "--model-type",
+    type=click.Choice([t.value for t in ModelType]),
+    default=ModelType.LLM.value,
+    show_default=True,
+    help="The model type HANDLE is looked up as.",
+)
 @config_dir_option
 @out_option
 @format_option
 def explain_command(
-    handle: str, profile: str | None, config_dir: Path, out: Path, output_format: str
+    handle: str,
+    profile: str | None,
+    model_type: str,
+    config_dir: Path,
+    out: Path,
+    output_format: str,
 ) -> None:
-    """Show how HANDLE (a model, `@alias`, `$preset`) resolves, step by step, each step with the
-    source file:line:col it comes from. Compiles in memory; writes nothing."""
+    """Show how HANDLE (a model, `@alias`, `~waterfall`, `$preset`) resolves, step by step, each
+    step with the source file:line:col it comes from. Compiles in memory; writes nothing."""
     prefix = display_prefix(config_dir)
     try:
         resolved, diagnostics = analyse(load_sources(config_dir))
@@ -295,7 +308,7 @@ def explain_command(
         click.echo(f"deckc: {len(errors)} error(s) in the configuration; fix them first", err=True)
         sys.exit(EXIT_ERRORS)
     try:
-        explanation = explain(resolved, handle, profile)
+        explanation = explain(resolved, handle, profile, ModelType(model_type))
     except UnknownName as unknown:
         click.echo(f"deckc: {unknown.message}", err=True)
         if unknown.hint:

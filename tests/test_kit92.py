@@ -10,9 +10,6 @@ generated runtime's answer under the same profile.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,9 +21,8 @@ from compiler.core.ir import Dialect
 from compiler.emit.origin import Origin
 from compiler.pipeline import Build, compile_dir
 from tests.conftest import import_generated
+from tools.pipelex_kit import extract_kit
 
-PIPELEX = "pipelex==0.92.2"
-KIT_PREFIX = "pipelex/kit/configs/inference/"
 ANSWERS = Path(__file__).parent / "kit92" / "pipelex_answers.json"
 FAMILY_TABLE = {"text_extractor": "extract"}
 
@@ -36,20 +32,7 @@ pytestmark = pytest.mark.network
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The kit of the published wheel, extracted unmodified."""
-    wheels = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", PIPELEX, "-d", wheels],
-        check=True,
-    )
-    (wheel,) = wheels.glob("pipelex-0.92.2-*.whl")
-    root = tmp_path_factory.mktemp("kit") / "inference"
-    with zipfile.ZipFile(wheel) as archive:
-        for name in archive.namelist():
-            if name.startswith(KIT_PREFIX) and not name.endswith("/"):
-                target = root / name.removeprefix(KIT_PREFIX)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(archive.read(name))
-    return root
+    return extract_kit(tmp_path_factory.mktemp("kit"))
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from compiler.core.errors import Location
-from compiler.core.ir import Config, Deck, JSONValue, ModelKey, ModelType
+from compiler.core.ir import (
+    Alias,
+    Config,
+    Deck,
+    Declared,
+    Dialect,
+    JSONValue,
+    ModelKey,
+    ModelType,
+    RefKind,
+    Waterfall,
+)
 from compiler.core.naming import did_you_mean
 from compiler.runtime import references
 from compiler.semantics.decisions import (
@@ -29,6 +40,7 @@ from compiler.semantics.decisions import (
 class HandleKind(enum.Enum):
     PRESET = "preset"
     ALIAS = "alias"
+    WATERFALL = "waterfall"
     MODEL = "model"
 
 
@@ -56,6 +68,7 @@ class AliasStep:
     is_list: bool
     location: Location
     replaced: tuple[Location, ...] = ()
+    waterfall: bool = False  # a waterfall of the current layout, not an alias
 
 
 @dataclass(frozen=True)
@@ -149,12 +162,14 @@ class Explanation:
 # --- presenting the recorded decisions ---------------------------------------------------------
 
 
-def classify(config: Config, text: str) -> tuple[HandleKind, str]:
+def classify(
+    config: Config, text: str, model_type: ModelType = ModelType.LLM
+) -> tuple[HandleKind, str]:
     """Which namespace ``text`` names (as the runtime reads it; a bare preset name is accepted
     too); raises :class:`UnknownName` with close matches."""
-    deck = config.decks[ModelType.LLM]
+    deck = _deck(config, model_type)
     kind, name = references.parse(text)
-    models = {key.name for key in config.keys(ModelType.LLM)}
+    models = {key.name for key in config.keys(model_type)}
     if kind == references.PRESET:
         if name in deck.presets:
             return HandleKind.PRESET, name
@@ -164,17 +179,41 @@ def classify(config: Config, text: str) -> tuple[HandleKind, str]:
             return HandleKind.ALIAS, name
         raise UnknownName(f"no alias named `{name}`", did_you_mean(name, deck.aliases))
     if kind == references.WATERFALL:
+        if name in deck.waterfalls:
+            return HandleKind.WATERFALL, name
         raise UnknownName(f"no waterfall named `{name}`", did_you_mean(name, deck.waterfalls))
-    if name in deck.aliases:
-        return HandleKind.ALIAS, name
-    if name in models:
-        return HandleKind.MODEL, name
+    declared = {
+        Declared.ALIAS: (HandleKind.ALIAS, deck.aliases),
+        Declared.MODEL: (HandleKind.MODEL, models),
+        Declared.WATERFALL: (HandleKind.WATERFALL, deck.waterfalls),
+    }
+    for lookup in config.dialect.bare_lookup:
+        handle_kind, names = declared[lookup]
+        if name in names:
+            return handle_kind, name
     if name in deck.presets:
         return HandleKind.PRESET, name
-    raise UnknownName(
-        f"no model, alias or preset named `{text}`",
-        did_you_mean(text, [*deck.aliases, *models, *deck.presets]),
+    what = "" if model_type is ModelType.LLM else f"{model_type.value} "
+    kinds = (
+        "alias or preset"
+        if config.dialect is Dialect.PIPELEX_0_10
+        else "alias, waterfall or preset"
     )
+    raise UnknownName(
+        f"no {what}model, {kinds} named `{text}`",
+        did_you_mean(text, [*deck.aliases, *models, *deck.waterfalls, *deck.presets])
+        or (f"model types: {', '.join(t.value for t in config.decks)}" if what else None),
+    )
+
+
+def _deck(config: Config, model_type: ModelType) -> Deck:
+    deck = config.decks.get(model_type)
+    if deck is None:
+        raise UnknownName(
+            f"no {model_type.value} deck in this configuration",
+            f"model types: {', '.join(t.value for t in config.decks)}",
+        )
+    return deck
 
 
 def profile_of(resolved: Resolved, profile: str | None) -> ProfileResolution:
@@ -188,13 +227,19 @@ def profile_of(resolved: Resolved, profile: str | None) -> ProfileResolution:
     return resolved.profiles[name]
 
 
-def explain(resolved: Resolved, handle: str, profile: str | None = None) -> Explanation:
-    """The recorded resolution of ``handle`` under ``profile`` (default: the active one)."""
+def explain(
+    resolved: Resolved,
+    handle: str,
+    profile: str | None = None,
+    model_type: ModelType = ModelType.LLM,
+) -> Explanation:
+    """The recorded resolution of ``handle`` (of ``model_type``) under ``profile`` (default: the
+    active one)."""
     config = resolved.config
-    deck = config.decks[ModelType.LLM]
-    kind, name = classify(config, handle)
+    deck = _deck(config, model_type)
+    kind, name = classify(config, handle, model_type)
     where = profile_of(resolved, profile)
-    answers = where.decks[ModelType.LLM]
+    answers = where.decks[model_type]
     steps: list[Step] = []
     notes: list[str] = []
     if kind is HandleKind.PRESET:
@@ -210,10 +255,12 @@ def explain(resolved: Resolved, handle: str, profile: str | None = None) -> Expl
         result = answers.presets[name]
     elif kind is HandleKind.ALIAS:
         result = answers.aliases[name]
-        if ModelKey(ModelType.LLM, name) in config.models:
-            notes.append(f"alias `{name}` shadows the model of the same name")
+        if ModelKey(model_type, name) in config.models:
+            notes.append(f"alias `{name}` has the name of a model")
+    elif kind is HandleKind.WATERFALL:
+        result = answers.waterfalls[name]
     else:
-        placement = where.placements[ModelKey(ModelType.LLM, name)]
+        placement = where.placements[ModelKey(model_type, name)]
         result = Resolution(name, (), placement.key, placement, placement.reason)
     if kind is not HandleKind.PRESET and name in deck.presets and handle == name:
         notes.append(f"`{name}` is also a preset: explain `${name}` for it")
@@ -237,14 +284,20 @@ def _hops(deck: Deck, result: Resolution) -> list[Step]:
     """An alias step per alias followed, and a fallback step for each fallback list."""
     steps: list[Step] = []
     for hop in result.hops:
-        alias = deck.aliases[hop.name]
-        targets = tuple(t.text for t in alias.targets)
-        replaced = tuple(s.location for s in alias.replaced)
-        steps.append(AliasStep(hop.name, targets, alias.is_list, alias.span.location, replaced))
-        if alias.is_list:
+        waterfall = hop.kind is RefKind.WATERFALL
+        entry = deck.waterfalls[hop.name] if waterfall else deck.aliases[hop.name]
+        targets = tuple(
+            t.text for t in (entry.steps if isinstance(entry, Waterfall) else entry.targets)
+        )
+        is_list = waterfall or (isinstance(entry, Alias) and entry.is_list)
+        replaced = tuple(s.location for s in entry.replaced)
+        location = entry.span.location
+        steps.append(AliasStep(hop.name, targets, is_list, location, replaced, waterfall))
+        if is_list:
             chosen = targets[hop.chosen] if hop.chosen is not None else None
             skipped = tuple(SkippedEntry(s.index, s.ref, s.reason) for s in hop.skipped)
-            steps.append(FallbackStep(hop.name, hop.chosen, chosen, skipped, alias.span.location))
+            label = f"~{hop.name}" if waterfall else hop.name
+            steps.append(FallbackStep(label, hop.chosen, chosen, skipped, location))
     return steps
 
 

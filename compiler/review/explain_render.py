@@ -94,6 +94,8 @@ def _summary(step: Step, profile: str, prefix: str = "") -> tuple[str, str, list
             return "preset", f"${step.name}: {fields}", []
         case AliasStep():
             target = "[" + ", ".join(step.targets) + "]" if step.is_list else step.targets[0]
+            if step.waterfall:
+                return "waterfall", f"~{step.name} -> {target}", []
             return "alias", f"@{step.name} -> {target}", []
         case FallbackStep():
             extra = [f"skipped [{s.index}] {s.reason}" for s in step.skipped]
@@ -154,7 +156,7 @@ def render_text(explanation: Explanation, prefix: str = "") -> str:
     lines = [headline(explanation)]
     for step in explanation.steps:
         label, summary, extra = _summary(step, explanation.profile, prefix)
-        lines.append(f"  {label:<9}{summary}")
+        lines.append(f"  {label + ' ':<9}{summary}")
         indent = " " * 11
         lines += [indent + line for line in extra]
         where = _place(step.location, prefix)

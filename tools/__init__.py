@@ -1,0 +1,1 @@
+"""Developer tools: record generation, Pipelex's kit and answers."""
