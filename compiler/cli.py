@@ -24,6 +24,7 @@ from compiler.review import diff, diff_render, lock_source
 from compiler.review.diagnose import as_record, drift, recompile
 from compiler.review.explain import UnknownName, explain
 from compiler.review.explain_render import as_json, render_text
+from compiler.review.migrate import MigrateError, migrate
 from compiler.semantics.decisions import Resolved
 from compiler.sources.load import load_sources
 
@@ -73,10 +74,10 @@ def _exit_on(errors: Sequence[DeckError]) -> None:
         sys.exit(EXIT_ERRORS)
 
 
-def _build(config_dir: Path, out: Path) -> Build:
+def _build(config_dir: Path, out: Path, strict: bool = False) -> Build:
     """Compile, or print every error and exit 2."""
     try:
-        build = compile_dir(config_dir, Origin.of(config_dir, out))
+        build = compile_dir(config_dir, Origin.of(config_dir, out), strict=strict)
     except CompileFailed as failed:
         click.echo(failed.relocated(display_prefix(config_dir)).report(), err=True)
         sys.exit(EXIT_ERRORS)
@@ -95,9 +96,15 @@ def cli() -> None:
 @out_option
 @click.option("--dry-run", is_flag=True, help="Report which files would change; write nothing.")
 @click.option("--force", is_flag=True, help="Recompile even when the outputs are current.")
-def compile_command(config_dir: Path, out: Path, dry_run: bool, force: bool) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Make errors of what the layout only warns about (dangling handles, problems of "
+    "profiles that are not active).",
+)
+def compile_command(config_dir: Path, out: Path, dry_run: bool, force: bool, strict: bool) -> None:
     """Compile the sources into OUT (atomically; nothing is written on error)."""
-    fresh = None if dry_run or force else freshness(config_dir, out)
+    fresh = None if dry_run or force or strict else freshness(config_dir, out)
     if fresh is not None and fresh.state is State.CURRENT:
         modules = [m for m in fresh.outputs if m.endswith(".py")]
         shown = Origin.of(config_dir, out).out_dir
@@ -105,7 +112,7 @@ def compile_command(config_dir: Path, out: Path, dry_run: bool, force: bool) -> 
         click.echo(f"deckc: {out.as_posix()} is up to date")
         return
     _exit_on(misplaced(config_dir, out))
-    build = _build(config_dir, out)
+    build = _build(config_dir, out, strict)
     if dry_run:
         todo = plan(out, build.files)
         for rel in todo.changed:
@@ -345,6 +352,45 @@ def diff_command(
     render = diff_render.render_json if output_format == "json" else diff_render.render_text
     click.echo(render(changes, before.label, after.label), nl=False)
     sys.exit(EXIT_FINDINGS if changes else EXIT_OK)
+
+
+@cli.command("migrate")
+@config_dir_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="A new (or empty) directory for the configuration in the pipelex-0.92 layout.",
+)
+def migrate_command(config_dir: Path, out: Path) -> None:
+    """Write the pipelex-0.10 configuration of CONFIG_DIR in the pipelex-0.92 layout into OUT,
+    so that both compile to the same answers under every profile; print what is not carried
+    over."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        click.echo(
+            f"deckc: {out.as_posix()}: not an empty directory; not writing anything", err=True
+        )
+        sys.exit(EXIT_ERRORS)
+    prefix = display_prefix(config_dir)
+    try:
+        sources = load_sources(config_dir)
+        resolved, diagnostics = analyse(sources)
+        if resolved is None or errors_only(diagnostics):
+            raise CompileFailed(diagnostics)
+        texts = {f.path: (config_dir / f.path).read_text("utf-8") for f in sources.files()}
+        migration = migrate(sources, resolved.config, texts)
+    except CompileFailed as failed:
+        click.echo(failed.relocated(prefix).report(), err=True)
+        sys.exit(EXIT_ERRORS)
+    except MigrateError as error:
+        click.echo(str(error.relocated(prefix)), err=True)
+        sys.exit(EXIT_ERRORS)
+    for rel, text in migration.files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text, encoding="utf-8")
+    for note in migration.notes:
+        click.echo(f"note: {prefix}/{note}")
+    click.echo(f"deckc: wrote {len(migration.files)} file(s) to {out.as_posix()} (pipelex-0.92)")
 
 
 @cli.command("schema")

@@ -36,20 +36,25 @@ class Build:
     warnings: tuple[DeckError, ...]
 
 
-def analyse(sources: SourceSet) -> tuple[Resolved | None, list[DeckError]]:
-    """Validate and resolve; every diagnostic found (errors and warnings)."""
+def analyse(sources: SourceSet, *, strict: bool = False) -> tuple[Resolved | None, list[DeckError]]:
+    """Validate and resolve; every diagnostic found (errors and warnings; with ``strict``, the
+    lenient warnings of the layout are errors)."""
     valid, problems = validate_sources(sources)
     if valid is None:
         return None, problems + list(sources.warnings)
     config, build_problems = build_config(valid)
     problems += build_problems
     resolved, resolve_problems = resolve(config)
-    return resolved, problems + resolve_problems
+    found = problems + resolve_problems
+    return resolved, [d.strictly() for d in found] if strict else found
 
 
-def compile_sources(sources: SourceSet, origin: Origin = DEFAULT_ORIGIN) -> Build:
-    """The whole compile of loaded sources; raises CompileFailed with every error found."""
-    resolved, diagnostics = analyse(sources)
+def compile_sources(
+    sources: SourceSet, origin: Origin = DEFAULT_ORIGIN, *, strict: bool = False
+) -> Build:
+    """The whole compile of loaded sources; raises CompileFailed with every error found
+    (``strict``: the warnings the layout allows, such as dangling handles, are errors too)."""
+    resolved, diagnostics = analyse(sources, strict=strict)
     if resolved is None or errors_only(diagnostics):
         raise CompileFailed(diagnostics)
     lock = build_lock(resolved, origin)
@@ -71,8 +76,10 @@ def compile_sources(sources: SourceSet, origin: Origin = DEFAULT_ORIGIN) -> Buil
     return Build(resolved, lock, lock_json, digest, files, warnings)
 
 
-def compile_dir(config_dir: Path, origin: Origin = DEFAULT_ORIGIN) -> Build:
-    return compile_sources(load_sources(config_dir), origin)
+def compile_dir(
+    config_dir: Path, origin: Origin = DEFAULT_ORIGIN, *, strict: bool = False
+) -> Build:
+    return compile_sources(load_sources(config_dir), origin, strict=strict)
 
 
 def check_sources(
@@ -80,7 +87,7 @@ def check_sources(
 ) -> tuple[Resolved | None, list[DeckError]]:
     """Everything ``deckc validate`` checks in the sources: the compile's diagnostics and the
     review checks; the resolved deck is None when it could not be built."""
-    resolved, diagnostics = analyse(sources)
+    resolved, diagnostics = analyse(sources, strict=strict)
     if resolved is None:
         return None, diagnostics
     clean = not errors_only(diagnostics)

@@ -96,7 +96,7 @@ def test_missing_config_dir_exits_2(project: Path) -> None:
 def test_internal_errors_never_show_a_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], project: Path
 ) -> None:
-    def explode(*_: object) -> None:
+    def explode(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr("compiler.cli.compile_dir", explode)

@@ -102,6 +102,7 @@ RUNS = {
     ],
     "diff": [["diff", "out/deck.lock.json", "out/deck.lock.json"]],
     "schema": [["schema", "--out", "schemas"]],
+    "migrate": [["migrate", "--out", "migrated"]],
 }
 
 

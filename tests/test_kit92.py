@@ -9,7 +9,6 @@ generated runtime's answer under the same profile.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -18,9 +17,8 @@ import pytest
 
 from compiler.core.errors import Severity
 from compiler.core.ir import Dialect
-from compiler.emit.origin import Origin
-from compiler.pipeline import Build, compile_dir
-from tests.conftest import import_generated
+from compiler.pipeline import Build
+from tests.pipelex_answers import compiled, differences, imported, recorded_profiles
 from tools.pipelex_kit import extract_kit
 
 ANSWERS = Path(__file__).parent / "kit92" / "pipelex_answers.json"
@@ -37,21 +35,16 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def build(kit: Path) -> Build:
-    return compile_dir(kit, Origin.of(kit, kit.parent / "out"))
+    return compiled(kit)
 
 
 @pytest.fixture(scope="module")
 def deck(build: Build, tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    out = tmp_path_factory.mktemp("out")
-    for rel, text in build.files.items():
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out / rel).write_text(text)
-    return import_generated(out)
+    return imported(build, tmp_path_factory.mktemp("out"))
 
 
 def pipelex_profiles() -> dict[str, Any]:
-    profiles: dict[str, Any] = json.loads(ANSWERS.read_text())["directories"]["kit92"]["profiles"]
-    return profiles
+    return recorded_profiles(ANSWERS, "kit92")
 
 
 def booted() -> list[str]:
@@ -76,56 +69,10 @@ def test_profiles_pipelex_cannot_boot_are_reported_by_name(build: Build) -> None
         ), name
 
 
-def _outcome(call: Any, *args: str) -> tuple[str | None, str | None]:
-    """(model, backend) of a runtime answer, (None, None) where the runtime refuses it."""
-    try:
-        record = call(*args)
-    except KeyError:  # the runtime's look-up errors are KeyErrors
-        return None, None
-    return record.model, record.backend
-
-
-def _expected(answer: dict[str, Any]) -> tuple[str | None, str | None]:
-    if "error" in answer:
-        return None, None
-    return answer["model"], answer["backend"]
-
-
 @pytest.mark.parametrize("profile", booted())
 def test_every_answer_agrees_with_pipelex(profile: str, build: Build, deck: ModuleType) -> None:
-    differences: list[str] = []
-
-    def same(what: str, ours: object, theirs: object) -> None:
-        if ours != theirs:
-            differences.append(f"{what}: deckc {ours!r}, Pipelex {theirs!r}")
-
-    for model_type, answers in pipelex_profiles()[profile]["types"].items():
-        ours = build.lock.profiles[profile].answers[_type(model_type)]
-        served = {h: r.backend for h, r in ours.routing.items() if r.backend is not None}
-        same(f"{model_type} served", served, answers["served"])
-        for name, answer in answers["aliases"].items():
-            found = _outcome(deck.resolve, f"@{name}", profile, model_type)
-            same(f"{model_type} alias {name}", found, _expected(answer))
-        for name, answer in answers["waterfalls"].items():
-            found = _outcome(deck.resolve, f"~{name}", profile, model_type)
-            same(f"{model_type} waterfall {name}", found, _expected(answer))
-        for name, answer in answers["presets"].items():
-            found = _outcome(deck.preset, name, profile, model_type)
-            same(f"{model_type} preset {name}", found, _expected(answer))
-            if found[0] is not None:
-                record = deck.preset(name, profile, model_type)
-                for field, value in answer["settings"].items():
-                    if field != "model":
-                        same(f"{model_type} preset {name}.{field}", getattr(record, field), value)
-        for kind, answer in answers["choices"].items():
-            found = _outcome(deck.choice, kind, profile, model_type)
-            same(f"{model_type} choice {kind}", found, _expected(answer))
-            if found[0] is not None and "setting" in answer:
-                record = deck.choice(kind, profile, model_type)
-                for field, value in answer["setting"].items():
-                    if field != "model":
-                        same(f"{model_type} choice {kind}.{field}", getattr(record, field), value)
-    assert not differences, "\n".join(differences)
+    found = differences(build, deck, profile, pipelex_profiles()[profile])
+    assert not found, "\n".join(found)
 
 
 def test_a_handful_of_answers_read_plainly(deck: ModuleType) -> None:
@@ -141,9 +88,3 @@ def test_a_handful_of_answers_read_plainly(deck: ModuleType) -> None:
     assert deck.choice("pdf.layout", model_type="doc_gen").model == "reportlab-pdf"
     with pytest.raises(KeyError, match="choice_default"):
         deck.choice("choice_default", model_type="judgment")
-
-
-def _type(name: str) -> Any:
-    from compiler.core.ir import ModelType
-
-    return ModelType(name)

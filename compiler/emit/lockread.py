@@ -169,6 +169,7 @@ def _read_v2(data: Mapping[str, Any]) -> L.Lockfile:
                 waterfalls=_each(deck["waterfalls"], tuple),
                 presets=_each(deck["presets"], dict),
                 choices=_each(deck["choices"], _choice),
+                settings=dict(deck.get("settings", {})),
             )
             for t, deck in data["deck"].items()
         },

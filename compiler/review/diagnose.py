@@ -22,12 +22,12 @@ from compiler.core.errors import (
     ModelsManagerError,
     Severity,
 )
-from compiler.core.ir import Config, Profile, Route
+from compiler.core.ir import Config, Dialect, ModelType, Profile, Route
 from compiler.core.naming import format_key_path
 from compiler.core.patterns import Pattern, PatternKind
 from compiler.emit.freshness import Freshness
 from compiler.runtime import envvars
-from compiler.semantics.decisions import Resolved
+from compiler.semantics.decisions import ProfileResolution, Resolved
 
 
 class GeneratedDriftError(DeckError):
@@ -51,6 +51,7 @@ def diagnose(
     if availability:
         findings += unservable_models(resolved, strict=strict)
         findings += unavailable_handles(resolved, strict=strict)
+        findings += idle_waterfall_steps(resolved)
     findings += unset_variables(config, environ)
     return findings
 
@@ -260,10 +261,13 @@ def unavailable_handles(resolved: Resolved, *, strict: bool = False) -> list[Dec
     for model_type, answers in active.decks.items():
         deck = config.decks[model_type]
         spans = {name: alias.span for name, alias in deck.aliases.items()}
+        steps = {name: waterfall.span for name, waterfall in deck.waterfalls.items()}
+        target = "llm_handle" if config.dialect is Dialect.PIPELEX_0_10 else "model"
         for what, resolutions, where, point in (
             ("alias", answers.aliases, spans, "alias"),
+            ("waterfall", answers.waterfalls, steps, "waterfall's steps"),
             ("preset", answers.presets, {n: p.target.span for n, p in deck.presets.items()},
-             "preset's llm_handle"),
+             f"preset's {target}"),
         ):  # fmt: skip
             for subject, resolution in resolutions.items():
                 if resolution.available:
@@ -293,6 +297,41 @@ def unavailable_handles(resolved: Resolved, *, strict: bool = False) -> list[Dec
             )
         )
     return findings
+
+
+def idle_waterfall_steps(resolved: Resolved) -> list[DeckError]:
+    """Waterfall steps that serve no model under any profile: they can never be what a
+    waterfall resolves to."""
+    findings: list[DeckError] = []
+    profiles = list(resolved.profiles.values())
+    for model_type, deck in resolved.config.decks.items():
+        for waterfall in deck.waterfalls.values():
+            for index, step in enumerate(waterfall.steps):
+                if any(_serves(where, model_type, waterfall.name, index) for where in profiles):
+                    continue
+                findings.append(
+                    LLMHandleNotFoundError(
+                        f"step {index} of waterfall `{waterfall.name}` ({step.text}) serves no "
+                        f"{model_type.value} model under any profile",
+                        span=step.span,
+                        hint="remove the step, or route its model to an enabled backend that "
+                        "serves it",
+                        severity=Severity.WARNING,
+                    )
+                )
+    return findings
+
+
+def _serves(where: ProfileResolution, model_type: ModelType, name: str, index: int) -> bool:
+    """Whether step ``index`` of the waterfall could serve under ``where``: it is the chosen
+    step, or a later step was chosen after it was skipped for a reason (never both unknown)."""
+    resolution = where.decks[model_type].waterfalls[name]
+    hop = resolution.hops[0] if resolution.hops else None
+    if hop is None:
+        return False
+    if hop.chosen == index:
+        return True
+    return hop.chosen is not None and hop.chosen < index  # never reached: it might serve
 
 
 # --- environment --------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ class _DeckChecks:
         for waterfall in deck.waterfalls.values():
             for step in waterfall.steps:
                 problems += self.handle(step, f"waterfall {waterfall.name}", "waterfall step")
-        problems += _cycles(deck)
+        problems += _cycles(deck, sigils=self.current)
         for preset in deck.presets.values():
             problems += self.handle(preset.target, f"preset {preset.name}", "preset")
         for table in (deck.choice_defaults, deck.choice_overrides):
@@ -155,7 +155,8 @@ class _DeckChecks:
                 )
             ]
         if (
-            ref.kind is RefKind.BARE
+            not self.current
+            and ref.kind is RefKind.BARE
             and ref.name not in deck.aliases
             and ref.name not in self.models
         ):
@@ -169,7 +170,7 @@ class _DeckChecks:
         return self.handle(ref, f"choice {ref.span.key_path[-1]}", "choice")
 
 
-def _cycles(deck: Deck) -> list[DeckError]:
+def _cycles(deck: Deck, *, sigils: bool = False) -> list[DeckError]:
     """Every cycle among aliases and waterfalls once, named by its whole path (a depth-first
     walk with an explicit stack: chains may be longer than Python's recursion limit)."""
     problems: list[DeckError] = []
@@ -190,7 +191,9 @@ def _cycles(deck: Deck) -> list[DeckError]:
                 yield (RefKind.WATERFALL, target.name)
 
     def label(node: Node) -> str:
-        return node[1] if node[0] is RefKind.ALIAS else f"~{node[1]}"
+        if node[0] is RefKind.WATERFALL:
+            return f"~{node[1]}"
+        return f"@{node[1]}" if sigils else node[1]
 
     for root in entries:
         if root in state:

@@ -145,8 +145,17 @@ class _Resolver:
                 return self._enter(kind, ref.name, stack)
         if unserved is not None:
             return unserved
-        what = "waterfall" if ref.kind is RefKind.WATERFALL else "model or alias"
-        return Resolution(ref.text, (), None, None, f"not a declared {what}")
+        if ref.kind is RefKind.WATERFALL:
+            why = "not a declared waterfall"
+        elif Declared.WATERFALL in self._bare_lookup:
+            model_type = self._deck.model_type.value
+            why = f"`{ref.name}` is not a declared {model_type} model, alias or waterfall"
+            other = sorted({k.model_type.value for k in self._placements if k.name == ref.name})
+            if other:
+                why += f" (it is declared as: {', '.join(other)})"
+        else:
+            why = "not a declared model or alias"
+        return Resolution(ref.text, (), None, None, why)
 
     def _enter(self, kind: Declared, name: str, stack: list[_Walk]) -> Resolution | None:
         key = (kind, name)
@@ -221,6 +230,21 @@ def check_preset(config: Config, preset: Preset, resolution: Resolution) -> list
                 span=preset.field_spans["max_tokens"],
                 related=[spec.span],
                 hint=f'lower it to {limit} or less, or use "auto"',
+            )
+        )
+    effort = preset.values.get("reasoning_effort")
+    thinks = spec.fields.get("thinking_mode")
+    for field in ("reasoning_effort", "reasoning_budget"):
+        asked = preset.values.get(field)
+        if asked is None or (field == "reasoning_effort" and effort == "none") or thinks != "none":
+            continue
+        problems.append(
+            PresetValueError(
+                f"preset `{preset.name}` sets {field} = {asked!r}, but model {spec.name} "
+                f'(backend {spec.backend}) has thinking_mode = "none": Pipelex refuses the call',
+                span=preset.field_spans[field],
+                related=[spec.span],
+                hint=f"remove {field}, or point the preset at a model that reasons",
             )
         )
     fixed = spec.fixed_temperature

@@ -147,7 +147,7 @@ def _family_deck(family: Family, files: Sequence[SourceFile], problems: list[Dec
         for key in table.get("choice_overrides", {}):
             path = (name, "choice_overrides", key)
             overrides[key] = _choice(file, path, override=True, sigils=True)
-    _check_required(family, files, seen, defaults, settings, problems)
+    _check_required(family, files, seen, defaults, overrides, settings, problems)
     return Deck(
         model_type=family.model_type,
         aliases=aliases,
@@ -166,6 +166,7 @@ def _check_required(
     files: Sequence[SourceFile],
     seen: Mapping[str, Span],
     defaults: Mapping[str, Choice],
+    overrides: Mapping[str, Choice],
     settings: Mapping[str, Any],
     problems: list[DeckError],
 ) -> None:
@@ -174,6 +175,8 @@ def _check_required(
     if family.model_type is ModelType.LLM:
         present = {**defaults, **settings}
         missing = [f"choice_defaults.{k}" for k in LLM_REQUIRED_CHOICES if k not in present]
+        if "choice_overrides" in seen:  # Pipelex: both, once the files are merged
+            missing += [f"choice_overrides.{k}" for k in LLM_CHOICE_KINDS if k not in overrides]
     else:
         missing = [k for k in family.required if k not in seen]
     if not missing:
@@ -181,12 +184,13 @@ def _check_required(
     where = seen.get(family.choice_table or "") or next(iter(seen.values()), None)
     location = where.location if where else Location(f"{DECK_DIR}/")
     keys = ", ".join(f"{family.table}.{k}" for k in missing)
+    them = "them" if len(missing) > 1 else "it"
     problems.append(
         SchemaError(
             f"the deck sets no {keys}",
             location=location,
             key_path=(family.table,),
-            hint=f"set it in one of the deck files ({', '.join(f.path for f in files[:3])}...)"
+            hint=f"set {them} in one of the deck files ({', '.join(f.path for f in files[:3])})"
             if files
             else "add a deck/*.toml file",
         )

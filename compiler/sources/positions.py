@@ -205,6 +205,15 @@ def excess_position(text: str, limit: int) -> tuple[int, int] | None:
     return None
 
 
+def comment_lines(text: str) -> list[int]:
+    """The 1-based lines of ``text`` that hold a ``#`` comment (strings are skipped whole)."""
+    return [
+        text.count("\n", 0, match.start()) + 1
+        for match in _NESTING_TOKEN.finditer(text)
+        if match.group().startswith("#")
+    ]
+
+
 def line_column(text: str, offset: int) -> tuple[int, int]:
     """The 1-based (line, column) of ``offset`` in ``text``."""
     line_start = text.rfind("\n", 0, offset) + 1

@@ -238,6 +238,13 @@ def _explain(
     def at(key_path: KeyPath, message: str, hint: str | None = None) -> DeckError:
         return SchemaError(message, location=file.locate(key_path), key_path=key_path, hint=hint)
 
+    if kind == "additionalProperties" and path == ("defaults",) and "handle" in value:
+        yield at(
+            (*path, "handle"),
+            "`handle` in [defaults] would give every model of the file the same handle",
+            "set it on the model table it renames",
+        )
+        value = {k: v for k, v in value.items() if k != "handle"}
     hyphenated = hyphenated_field(file, path, schema_name)
     if hyphenated is not None:
         yield hyphenated
@@ -286,6 +293,13 @@ def _explain(
         )
     elif kind == "type":
         yield at(path, f"expected {_expected(schema)}, got {_type_name(value)} {_short(value)}")
+    elif "propertyNames" in error.schema_path and path[-1:] == ("choice_defaults",):
+        keys = error.schema.get("enum", []) if isinstance(error.schema, Mapping) else []
+        yield at(
+            (*path, str(value)),
+            f'`{value}` is not a document generation choice ("<format>.<source>")',
+            f"the choices are {', '.join(keys)}" if keys else None,
+        )
     elif "propertyNames" in error.schema_path:
         yield _explain_name(file, path, str(value))
     elif kind == "pattern" and path and path[-1] != "" and file.path.startswith("routing_profiles"):

@@ -1,0 +1,91 @@
+"""Compare deckc's answers with Pipelex's own (recorded by ``tools/pipelex_answers.py``).
+
+Every served (model type, handle), alias, waterfall, preset and choice of one profile is asked of
+the generated runtime and compared with what Pipelex answered; a difference is one line saying
+what was asked and both answers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from compiler.core.ir import ModelType
+from compiler.emit.origin import Origin
+from compiler.pipeline import Build, compile_dir
+from tests.conftest import import_generated
+
+
+def recorded_profiles(answers_file: Path, label: str) -> dict[str, Any]:
+    """Pipelex's answers for the directory recorded as ``label``, by profile."""
+    profiles: dict[str, Any] = json.loads(answers_file.read_text())["directories"][label][
+        "profiles"
+    ]
+    return profiles
+
+
+def compiled(config_dir: Path) -> Build:
+    return compile_dir(config_dir, Origin.of(config_dir, config_dir.parent / "out"))
+
+
+def imported(build: Build, out: Path) -> ModuleType:
+    """The generated runtime of ``build``, written under ``out`` and imported fresh."""
+    for rel, text in build.files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    return import_generated(out)
+
+
+def _outcome(call: Any, *args: str) -> tuple[str | None, str | None]:
+    """(model, backend) of a runtime answer, (None, None) where the runtime refuses it."""
+    try:
+        record = call(*args)
+    except KeyError:  # the runtime's look-up errors are KeyErrors
+        return None, None
+    return record.model, record.backend
+
+
+def _expected(answer: dict[str, Any]) -> tuple[str | None, str | None]:
+    if "error" in answer:
+        return None, None
+    return answer["model"], answer["backend"]
+
+
+def differences(
+    build: Build, deck: ModuleType, profile: str, recorded: dict[str, Any]
+) -> list[str]:
+    """Every answer of ``profile`` on which deckc and Pipelex (``recorded``) differ."""
+    found: list[str] = []
+
+    def same(what: str, ours: object, theirs: object) -> None:
+        if ours != theirs:
+            found.append(f"{what}: deckc {ours!r}, Pipelex {theirs!r}")
+
+    def fields(what: str, record: Any, setting: dict[str, Any]) -> None:
+        for field, value in setting.items():
+            if field != "model":
+                same(f"{what}.{field}", getattr(record, field), value)
+
+    for model_type, answers in recorded["types"].items():
+        ours = build.lock.profiles[profile].answers[ModelType(model_type)]
+        served = {h: r.backend for h, r in ours.routing.items() if r.backend is not None}
+        same(f"{model_type} served", served, answers["served"])
+        for sigil, table in (("@", "aliases"), ("~", "waterfalls")):
+            for name, answer in answers[table].items():
+                got = _outcome(deck.resolve, f"{sigil}{name}", profile, model_type)
+                same(f"{model_type} {table} {name}", got, _expected(answer))
+        for name, answer in answers["presets"].items():
+            got = _outcome(deck.preset, name, profile, model_type)
+            same(f"{model_type} preset {name}", got, _expected(answer))
+            if got[0] is not None:
+                record = deck.preset(name, profile, model_type)
+                fields(f"{model_type} preset {name}", record, answer["settings"])
+        for kind, answer in answers["choices"].items():
+            got = _outcome(deck.choice, kind, profile, model_type)
+            same(f"{model_type} choice {kind}", got, _expected(answer))
+            if got[0] is not None and "setting" in answer:
+                record = deck.choice(kind, profile, model_type)
+                fields(f"{model_type} choice {kind}", record, answer["setting"])
+    return found

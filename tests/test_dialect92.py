@@ -1,0 +1,338 @@
+"""The pipelex-0.92 layout, rule by rule (PIPELEX-DIALECTS.md): each test writes a small
+configuration directory and compiles it through every stage, from loading to the lockfile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.core.errors import CompileFailed, DeckError, Severity
+from compiler.core.ir import Dialect, ModelKey, ModelType
+from compiler.pipeline import Build, compile_dir
+from compiler.runtime import envvars
+from compiler.semantics.decisions import RuleKind
+
+BACKENDS = """
+[openai]
+api_key = "${env:OPENAI_API_KEY|secret:OPENAI_KEY}"
+[mistral]
+[internal]
+"""
+MODELS = {
+    "backends/openai.toml": '[defaults]\nsdk = "openai"\n[gpt]\n[both]\n[img]\n'
+    'model_type = "img_gen"\n',
+    "backends/mistral.toml": '[defaults]\nsdk = "mistral"\n[ocr]\nmodel_type = "text_extractor"\n'
+    '[both]\n[small]\nthinking_mode = "none"\n',
+    "backends/internal.toml": '[pdf]\nsdk = "pypdfium2"\nmodel_type = "text_extractor"\n',
+}
+DECK = """
+[llm.choice_defaults]
+default_temperature = 0.5
+for_text = "gpt"
+for_object = "@fast"
+[llm.aliases]
+fast = "gpt"
+[extract]
+choice_default = "~reader"
+[extract.waterfalls]
+reader = ["ocr", "pdf"]
+[img_gen]
+default_quality = "low"
+choice_default = "img"
+[search]
+choice_default = "gpt"
+"""
+
+
+def routing(profiles: str, active: str = "p") -> str:
+    return f'active = "{active}"\n{profiles}'
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def config(root: Path, **changes: str) -> Path:
+    files = {
+        "backends.toml": BACKENDS,
+        "routing_profiles.toml": routing('[profiles.p]\ndescription = "d"\ndefault = "openai"\n'),
+        "deck/1_llm_deck.toml": DECK,
+        **MODELS,
+    }
+    files.update({k.replace("__", "/").replace("_dot_", "."): v for k, v in changes.items()})
+    return write(root, files)
+
+
+def compiled(root: Path, **changes: str) -> Build:
+    return compile_dir(config(root, **changes))
+
+
+def failure(root: Path, **changes: str) -> list[str]:
+    with pytest.raises(CompileFailed) as failed:
+        compiled(root, **changes)
+    return [str(e) for e in failed.value.errors]
+
+
+def placed(build: Build, name: str, model_type: ModelType = ModelType.LLM) -> tuple[object, ...]:
+    placement = build.resolved.profiles["p"].placements[ModelKey(model_type, name)]
+    return placement.backend, placement.rule
+
+
+def test_the_deck_says_which_layout(tmp_path: Path) -> None:
+    build = compiled(tmp_path)
+    assert build.resolved.config.dialect is Dialect.PIPELEX_0_92
+    assert build.lock_json["dialect"] == "pipelex-0.92"
+
+
+def test_a_deck_mixing_the_layouts_names_a_table_of_each(tmp_path: Path) -> None:
+    (problem,) = failure(tmp_path, deck__0_dot_toml='[aliases]\nx = "gpt"\n')
+    assert problem.startswith(
+        "deck/1_llm_deck.toml:2:1: llm: the deck mixes two layouts: [aliases] (deck/0.toml) is "
+        "the pipelex-0.10 layout, [llm] (deck/1_llm_deck.toml) the pipelex-0.92 one"
+    )
+
+
+def test_a_default_without_fallback_order_tries_only_internal(tmp_path: Path) -> None:
+    build = compiled(tmp_path)
+    assert placed(build, "gpt") == ("openai", RuleKind.DEFAULT)
+    assert placed(build, "small") == (None, None)  # mistral is never searched
+    assert placed(build, "pdf", ModelType.TEXT_EXTRACTOR) == ("internal", RuleKind.SEARCH)
+
+
+def test_with_fallback_order_every_enabled_backend_is_searched(tmp_path: Path) -> None:
+    profiles = '[profiles.p]\ndescription = "d"\ndefault = "openai"\nfallback_order = ["nope"]\n'
+    build = compiled(tmp_path, routing_profiles_dot_toml=routing(profiles))
+    assert placed(build, "gpt") == ("openai", RuleKind.DEFAULT)
+    assert placed(build, "small") == (None, None)  # an unknown entry is skipped: empty order
+    profiles = profiles.replace('["nope"]', '["nope", "internal"]')
+    build = compiled(tmp_path, routing_profiles_dot_toml=routing(profiles))
+    assert placed(build, "small") == ("mistral", RuleKind.SEARCH)
+
+
+def test_no_match_at_all_leaves_internal_models_served(tmp_path: Path) -> None:
+    profiles = '[profiles.p]\ndescription = "d"\n[profiles.p.routes]\n"g*" = "openai"\n'
+    build = compiled(tmp_path, routing_profiles_dot_toml=routing(profiles))
+    assert placed(build, "gpt") == ("openai", RuleKind.WILDCARD)
+    assert placed(build, "both") == (None, None)
+    assert placed(build, "pdf", ModelType.TEXT_EXTRACTOR) == ("internal", RuleKind.SEARCH)
+
+
+def test_a_star_inside_a_pattern_is_literal_and_two_stars_match_everything(
+    tmp_path: Path,
+) -> None:
+    profiles = (
+        '[profiles.p]\ndescription = "d"\n[profiles.p.routes]\n"g*t" = "mistral"\n"**" = "openai"\n'
+    )
+    build = compiled(tmp_path, routing_profiles_dot_toml=routing(profiles))
+    assert placed(build, "gpt") == ("openai", RuleKind.WILDCARD)
+
+
+def test_a_waterfall_serves_its_first_served_step(tmp_path: Path) -> None:
+    build = compiled(tmp_path)
+    answers = build.lock.profiles["p"].answers[ModelType.TEXT_EXTRACTOR]
+    reader = answers.waterfalls["reader"]
+    assert (reader.model, reader.backend) == ("pdf", "internal")
+    assert reader.skipped[0].handle == "ocr"
+    choice = build.lock.decks[ModelType.TEXT_EXTRACTOR].choices["choice_default"]
+    assert (choice.kind, choice.target) == ("handle", "~reader")
+
+
+def test_a_nested_waterfall_that_serves_nothing_is_skipped(tmp_path: Path) -> None:
+    deck = DECK.replace('reader = ["ocr", "pdf"]', 'reader = ["~none", "pdf"]\nnone = ["ocr"]')
+    build = compiled(tmp_path, deck__1_llm_deck_dot_toml=deck)
+    reader = build.lock.profiles["p"].answers[ModelType.TEXT_EXTRACTOR].waterfalls["reader"]
+    assert (reader.model, reader.backend) == ("pdf", "internal")
+    assert "no step of the waterfall is served" in reader.skipped[0].reason
+
+
+def test_a_bare_name_is_a_served_model_first_then_an_alias(tmp_path: Path) -> None:
+    deck = DECK.replace('fast = "gpt"', 'fast = "gpt"\nsmall = "gpt"')
+    build = compiled(tmp_path, deck__1_llm_deck_dot_toml=deck + '[llm.waterfalls]\nw = ["small"]')
+    waterfall = build.lock.profiles["p"].answers[ModelType.LLM].waterfalls["w"]
+    assert (waterfall.path, waterfall.backend) == (("w", "small", "gpt"), "openai")
+
+
+def test_overrides_merge_deeply_and_are_located_in_their_file(tmp_path: Path) -> None:
+    build = compiled(
+        tmp_path,
+        backends_override_dot_toml='[mistral]\nenabled = false\n[openai]\nendpoint = "${E}"\n',
+        routing_profiles_override_dot_toml='[profiles.p]\nfallback_order = ["internal"]\n',
+    )
+    config = build.resolved.config
+    assert not config.backends["mistral"].enabled
+    assert config.backends["openai"].credentials == {
+        "api_key": "${env:OPENAI_API_KEY|secret:OPENAI_KEY}",
+        "endpoint": "${E}",
+    }
+    assert str(config.backends["openai"].field_spans["endpoint"].location) == (
+        "backends_override.toml:4:1"
+    )
+    assert config.profiles["p"].default is not None  # kept from the base file
+    assert [b.backend for b in config.profiles["p"].fallback_order] == ["internal"]
+    assert set(config.sources) >= {"backends_override.toml", "routing_profiles_override.toml"}
+
+
+def test_a_handle_key_gives_one_name_two_types(tmp_path: Path) -> None:
+    models = (
+        '[defaults]\nsdk = "openai"\n[gpt]\n[gpt-img]\nhandle = "gpt"\nmodel_type = "img_gen"\n'
+    )
+    build = compiled(tmp_path, backends__openai_dot_toml=models)
+    assert placed(build, "gpt") == ("openai", RuleKind.DEFAULT)
+    assert placed(build, "gpt", ModelType.IMG_GEN) == ("openai", RuleKind.DEFAULT)
+
+
+def test_headers_backend_constraints_and_defaults(tmp_path: Path) -> None:
+    backends = BACKENDS.replace(
+        "[mistral]", '[mistral]\nlisted_constraints = ["temperature_unsupported"]'
+    )
+    models = (
+        '[defaults]\nsdk = "mistral"\ncosts = { input = 1 }\n[small]\nx-portkey-provider = "@m"\n'
+        'listed_constraints = ["max_tokens_must_be_high_enough"]\ncosts = { output = 2 }\n'
+    )
+    build = compiled(tmp_path, backends_dot_toml=backends, backends__mistral_dot_toml=models)
+    spec = build.lock.models[ModelType.LLM]["mistral"]["small"]
+    assert spec["extensions"] == {"x-portkey-provider": "@m"}
+    assert spec["listed_constraints"] == [
+        "max_tokens_must_be_high_enough",
+        "temperature_unsupported",
+    ]
+    assert spec["costs"] == {"output": 2}  # [defaults] merges shallowly
+
+
+@pytest.mark.parametrize(
+    ("models", "expected"),
+    [
+        (
+            'default_sdk = "x"\n[m]\nsdk = "x"\n',
+            "backends/mistral.toml:1:1: default_sdk: top-level `default_sdk` is the pipelex-0.10 "
+            "form of a model default\n  hint: set `sdk` in the file's [defaults] table instead",
+        ),
+        (
+            '[m]\nsdk = "x"\nmax-tokens = 5\n',
+            "backends/mistral.toml:3:1: m.max-tokens: `max-tokens` is the model field `max_tokens` "
+            "spelt with hyphens (a key with a `-` is an HTTP header)\n  hint: rename it "
+            "`max_tokens`",
+        ),
+        (
+            '[m]\nsdk = "${SDK}"\n',
+            "backends/mistral.toml:2:1: m.sdk: `sdk` holds a ${...} reference, but only model_id, "
+            "endpoint_path and header values may\n  hint: write the value literally",
+        ),
+        (
+            '[a]\nsdk = "x"\nhandle = "m"\n[b]\nsdk = "x"\nhandle = "m"\n',
+            "backends/mistral.toml:4:1: b: llm `m` is declared twice in this file\n  see also "
+            "backends/mistral.toml:1:1\n  hint: give one of the tables another `handle` or "
+            "`model_type`",
+        ),
+    ],
+)
+def test_model_file_mistakes_are_located(tmp_path: Path, models: str, expected: str) -> None:
+    assert expected in failure(tmp_path, backends__mistral_dot_toml=models)
+
+
+def test_a_profile_needs_a_description(tmp_path: Path) -> None:
+    profiles = '[profiles.p]\ndefault = "openai"\n'
+    (problem,) = failure(tmp_path, routing_profiles_dot_toml=routing(profiles))
+    assert problem == "routing_profiles.toml:2:1: profiles.p: missing required key description"
+
+
+def test_a_dangling_handle_is_a_warning_and_strict_makes_it_an_error(tmp_path: Path) -> None:
+    deck = DECK.replace('fast = "gpt"', 'fast = "gpt"\nlater = "from-a-plugin"')
+    build = compiled(tmp_path, deck__1_llm_deck_dot_toml=deck)
+    (warning,) = [w for w in build.warnings if "from-a-plugin" in w.message]
+    assert warning.severity is Severity.WARNING and warning.lenient
+    later = build.lock.profiles["p"].answers[ModelType.LLM].aliases["later"]
+    assert later.unavailable == (
+        "later: `from-a-plugin` is not a declared llm model, alias or waterfall"
+    )
+    with pytest.raises(CompileFailed) as failed:
+        compile_dir(tmp_path, strict=True)
+    assert any("from-a-plugin" in e.message for e in failed.value.errors)
+
+
+def test_problems_of_inactive_profiles_are_warnings_naming_them(tmp_path: Path) -> None:
+    profiles = (
+        '[profiles.p]\ndescription = "d"\ndefault = "openai"\n'
+        '[profiles.q]\ndescription = "d"\ndefault = "mistral"\n'
+    )
+    backends = BACKENDS.replace("[mistral]", "[mistral]\nenabled = false")
+    build = compiled(
+        tmp_path, routing_profiles_dot_toml=routing(profiles), backends_dot_toml=backends
+    )
+    (warning,) = [w for w in build.warnings if "profile q" in w.message]
+    assert warning.message == (
+        "the default backend of profile q, mistral, is disabled (profile q is not active; "
+        "--strict makes it an error)"
+    )
+    gpt = build.resolved.profiles["q"].placements[ModelKey(ModelType.LLM, "gpt")]
+    assert gpt.reason == "the default backend of profile q, mistral, is disabled"
+    failed = failure(
+        tmp_path, routing_profiles_dot_toml=routing(profiles, "q"), backends_dot_toml=backends
+    )
+    assert any("the default backend of profile q, mistral, is disabled" in e for e in failed)
+
+
+def test_a_bare_preset_name_in_a_choice_is_not_a_preset(tmp_path: Path) -> None:
+    deck = DECK.replace('for_text = "gpt"', 'for_text = "creative"') + (
+        '[llm.presets]\ncreative = { model = "gpt", temperature = 0.9 }\n'
+    )
+    (problem,) = failure(tmp_path, deck__1_llm_deck_dot_toml=deck)
+    assert "`creative` names a preset, but a bare name in a choice is a handle" in problem
+    assert "hint: write `$creative`" in problem
+
+
+def test_reasoning_on_a_model_that_does_not_think_is_refused(tmp_path: Path) -> None:
+    profiles = '[profiles.p]\ndescription = "d"\ndefault = "mistral"\n'
+    deck = (
+        DECK
+        + '[llm.presets]\nr = { model = "small", temperature = 1, reasoning_effort = "high" }\n'
+    )
+    (problem,) = failure(
+        tmp_path, routing_profiles_dot_toml=routing(profiles), deck__1_llm_deck_dot_toml=deck
+    )
+    assert 'model small (backend mistral) has thinking_mode = "none"' in problem
+
+
+def test_choice_records_carry_the_family_defaults(tmp_path: Path) -> None:
+    from tests.conftest import import_generated
+
+    build = compiled(tmp_path / "config")
+    out = tmp_path / "out"
+    for rel, text in build.files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    deck = import_generated(out)
+    text = deck.choice("for_text")
+    assert (text.preset, text.model, text.temperature, text.quality) == (None, "gpt", 0.5, None)
+    image = deck.choice("choice_default", model_type="img_gen")
+    assert image.quality == "low"
+    reader = deck.choice("choice_default", model_type="text_extractor")
+    assert (reader.model, reader.backend) == ("pdf", "internal")
+
+
+@pytest.mark.parametrize(
+    ("text", "environ", "expected"),
+    [
+        ("${env:A|secret:B|C}", {"C": "c"}, ("c", [])),
+        ("${env:A|B}", {"A": "", "B": "b"}, ("", [])),  # an env: part of a chain accepts ""
+        ("${env:A}", {"A": ""}, ("", ["A"])),  # alone, an empty variable is unset
+        ("${A|B}", {}, ("", ["A", "B"])),
+        ("${A:-x}", {"A": ""}, ("x", [])),
+    ],
+)
+def test_credential_references_resolve_in_order(
+    text: str, environ: dict[str, str], expected: tuple[str, list[str]]
+) -> None:
+    assert envvars.expand(text, environ) == expected
+
+
+def test_secrets_come_from_the_secret_source_when_one_is_given() -> None:
+    assert envvars.expand("${secret:K}|${env:K}|${K}", {"K": "e"}, {"K": "s"}) == ("s|e|s", [])
+
+
+def _messages(problems: list[DeckError]) -> list[str]:
+    return [p.message for p in problems]
