@@ -398,11 +398,13 @@ def migrate_command(config_dir: Path, out: Path) -> None:
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     required=True,
-    help="Where to write the editor schemas (draft-07) of the four source file kinds.",
+    help="Where to write the editor schemas (draft-07) of the four source file kinds, in both "
+    "layouts.",
 )
 def schema_command(out: Path) -> None:
     """Write JSON Schemas of the source files for editors (taplo, Even Better TOML): name one
-    on a file's first line as `#:schema <path>`."""
+    on a file's first line as `#:schema <path>` (`*-0.92` for Pipelex's current layout;
+    backends_override.toml takes backends-0.92's)."""
     files = editor_schemas()
     try:
         changed = write_outputs(out, files).changed

@@ -30,8 +30,8 @@ def read_config(directory: Path) -> Files:
 
 
 def seed_configs() -> list[Files]:
-    """The shipped example and every golden case's configuration."""
-    dirs = [ROOT / ".pipelex" / "inference"]
+    """The shipped examples (both layouts) and every golden case's configuration."""
+    dirs = [ROOT / ".pipelex" / "inference", ROOT / "examples" / "pipelex-0.92" / "inference"]
     dirs += sorted(p / "inference" for p in (ROOT / "tests" / "cases").iterdir())
     return [read_config(d) for d in dirs if d.is_dir()]
 
@@ -40,7 +40,9 @@ def seed_configs() -> list[Files]:
 
 _MARK = b"\n#%% "
 _SAFE_PATH = re.compile(
-    r"(backends\.toml|routing_profiles\.toml|(backends|deck)/[A-Za-z0-9_][A-Za-z0-9_.-]{0,40}\.toml)"
+    r"((backends|routing_profiles)(_override)?\.toml"
+    r"|(backends|deck)/[A-Za-z0-9_][A-Za-z0-9_.-]{0,40}\.toml"
+    r"|deck/[A-Za-z0-9_]{1,20}/[A-Za-z0-9_][A-Za-z0-9_.-]{0,40}\.toml)"
 )
 
 
@@ -160,6 +162,14 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
+def _backend_tables(
+    draw: st.DrawFn, backends: list[str], options: dict[str, st.SearchStrategy[Any]]
+) -> dict[str, Any]:
+    """backends.toml: each backend with some of ``options`` (and `enabled`, now and then junk)."""
+    optional = {"enabled": sometimes_junk(st.booleans()), **options}
+    return {b: draw(st.fixed_dictionaries({}, optional=optional)) for b in dict.fromkeys(backends)}
+
+
 @st.composite
 def configs(draw: st.DrawFn) -> Files:
     """A random configuration: mostly well-formed, with wrong types, dangling references, bad
@@ -167,21 +177,16 @@ def configs(draw: st.DrawFn) -> Files:
     backends = draw(st.lists(backend_names, min_size=1, max_size=3, unique=True))
     models = draw(st.lists(model_names, min_size=1, max_size=5, unique=True))
     files: dict[str, Any] = {}
-    files["backends.toml"] = {
-        b: draw(
-            st.fixed_dictionaries(
-                {},
-                optional={
-                    "enabled": sometimes_junk(st.booleans()),
-                    "api_key": sometimes_junk(st.sampled_from(["${K}", "${K:-d}", "${", "x"])),
-                    "display_name": sometimes_junk(st.sampled_from(HOSTILE)),
-                    "region_opt": sometimes_junk(st.sampled_from(HOSTILE)),
-                    "enabeld": st.booleans(),
-                },
-            )
-        )
-        for b in backends
-    }
+    files["backends.toml"] = _backend_tables(
+        draw,
+        backends,
+        {
+            "api_key": sometimes_junk(st.sampled_from(["${K}", "${K:-d}", "${", "x"])),
+            "display_name": sometimes_junk(st.sampled_from(HOSTILE)),
+            "region_opt": sometimes_junk(st.sampled_from(HOSTILE)),
+            "enabeld": st.booleans(),
+        },
+    )
     spec = st.fixed_dictionaries(
         {},
         optional={
@@ -254,6 +259,114 @@ def configs(draw: st.DrawFn) -> Files:
             "llm_choice_overrides": draw(
                 st.fixed_dictionaries({}, optional={"for_text": st.just("disabled")})
             ),
+        }
+    for path in draw(st.lists(st.sampled_from(sorted(files)), max_size=1)):
+        del files[path]  # now and then a file is missing
+    return {path: toml_document(_drop_none(data)).encode() for path, data in files.items()}
+
+
+MODEL_TYPES = ("llm", "text_extractor", "img_gen", "search", "doc_gen", "judgment")
+FAMILY_TABLES = ("llm", "extract", "img_gen", "search", "doc_gen", "judgment")
+
+
+@st.composite
+def current_configs(draw: st.DrawFn) -> Files:
+    """A random configuration of Pipelex's current layout: model types and the `handle` key,
+    [defaults], headers, override files, waterfalls (nested), sigil references, presets and
+    choices of every family, with junk, dangling references and hostile strings mixed in."""
+    backends = draw(st.lists(backend_names, min_size=1, max_size=3, unique=True))
+    if draw(st.booleans()):
+        backends.append("internal")
+    models = draw(st.lists(model_names, min_size=1, max_size=5, unique=True))
+    files: dict[str, Any] = {}
+    files["backends.toml"] = _backend_tables(
+        draw,
+        backends,
+        {
+            "api_key": sometimes_junk(
+                st.sampled_from(["${K}", "${env:K|secret:L|M}", "${vault:K}", "${", "x"])
+            ),
+            "listed_constraints": sometimes_junk(st.just(["temperature_unsupported"])),
+        },
+    )
+    spec = st.fixed_dictionaries(
+        {"sdk": sometimes_junk(st.sampled_from(["openai", "mistral"]))},
+        optional={
+            "model_type": sometimes_junk(st.sampled_from(MODEL_TYPES)),
+            "max_tokens": sometimes_junk(st.integers(1, 100_000)),
+            "thinking_mode": sometimes_junk(st.sampled_from(["none", "manual", "adaptive"])),
+            "x-portkey-provider": sometimes_junk(st.sampled_from(["@openai", " x", ""])),
+            "max-tokens": st.integers(),
+        },
+    )
+    for b in dict.fromkeys(backends):
+        served = draw(st.lists(st.sampled_from(models), max_size=len(models), unique=True))
+        tables: dict[str, Any] = {m: draw(spec) for m in served}
+        twice: bool = draw(st.booleans())
+        if served and twice:  # the same handle as a second model type
+            tables[f"{served[0]}-2"] = {"handle": served[0], "model_type": "img_gen", "sdk": "s"}
+        if draw(st.booleans()):
+            tables["defaults"] = {"sdk": "openai"}
+        files[f"backends/{b}.toml"] = tables
+    patterns = st.sampled_from(models) | st.sampled_from(["*", "gpt-*", "*-4o", "*4*", "a*b", "**"])
+    profile = st.fixed_dictionaries(
+        {"description": sometimes_junk(st.sampled_from(HOSTILE))},
+        optional={
+            "default": sometimes_junk(st.sampled_from(backends)),
+            "routes": st.dictionaries(patterns, sometimes_junk(st.sampled_from(backends))),
+            "optional_routes": st.dictionaries(patterns, st.sampled_from(backends)),
+            "fallback_order": st.lists(st.sampled_from([*backends, "nope"]), max_size=3),
+        },
+    )
+    profiles = draw(st.dictionaries(profile_names, profile, min_size=1, max_size=2))
+    files["routing_profiles.toml"] = {
+        "active": draw(sometimes_junk(st.sampled_from(sorted(profiles)))),
+        "profiles": profiles,
+    }
+    if draw(st.booleans()):
+        files["routing_profiles_override.toml"] = {
+            "profiles": {draw(st.sampled_from(sorted(profiles))): {"fallback_order": backends}}
+        }
+    names = st.sampled_from(["x", "y", "w", *models, "nothing", "disabled"])
+    refs = st.tuples(st.sampled_from(["", "@", "~", "$", "handle:", "alias:"]), names).map("".join)
+
+    def family(table: str) -> dict[str, Any]:
+        deck: dict[str, Any] = {
+            "aliases": draw(st.dictionaries(st.sampled_from(["x", "y"]), sometimes_junk(refs))),
+            "waterfalls": draw(
+                st.dictionaries(st.sampled_from(["w", "v"]), st.lists(refs, min_size=1, max_size=3))
+            ),
+            "presets": draw(
+                st.dictionaries(
+                    st.sampled_from(["p", "q"]),
+                    st.fixed_dictionaries(
+                        {"model": sometimes_junk(refs)},
+                        optional={
+                            "temperature": sometimes_junk(st.floats(0, 1)),
+                            "quality": st.sampled_from(["low", "high"]),
+                            "reasoning_effort": st.sampled_from(["high", "none", "huge"]),
+                        },
+                    ),
+                    max_size=2,
+                )
+            ),
+        }
+        if table == "llm":
+            deck["choice_defaults"] = {"default_temperature": 0.5, "for_text": draw(refs)}
+            deck["choice_defaults"]["for_object"] = draw(refs)
+        elif table == "doc_gen":
+            deck["choice_defaults"] = {draw(st.sampled_from(["pdf.layout", "pptx.x"])): draw(refs)}
+        else:
+            deck["choice_default"] = draw(refs)
+        if table == "img_gen":
+            deck["default_quality"] = draw(sometimes_junk(st.sampled_from(["low", "medium"])))
+        return deck
+
+    for number, table in enumerate(FAMILY_TABLES):
+        files[f"deck/{number + 1}_{table}.toml"] = {table: family(table)}
+    if draw(st.booleans()):
+        files["deck/sub/x_custom.toml"] = {
+            "llm": {"choice_overrides": {"for_text": draw(refs), "for_object": "disabled"}}
         }
     for path in draw(st.lists(st.sampled_from(sorted(files)), max_size=1)):
         del files[path]  # now and then a file is missing

@@ -32,15 +32,29 @@ TESTS = [
     "tests/test_routing.py",
     "tests/test_resolve.py",
     "tests/test_hardening_mutants.py",
+    "tests/test_dialect92.py",
+    "tests/test_example92.py",
     "tests/test_golden.py",
 ]
-COPIED = ["compiler", "tests", "fuzz", "schema", "templates", "generated", ".pipelex", "tools"]
+COPIED = [
+    "compiler",
+    "tests",
+    "fuzz",
+    "schema",
+    "templates",
+    "generated",
+    ".pipelex",
+    "tools",
+    "examples",
+]
 COPIED_FILES = ["pyproject.toml", "README.md"]
 CONFIG = f"""
 [tool.mutmut]
 source_paths = ["compiler/"]
 only_mutate = {MUTATED!r}
-also_copy = ["tests/", "fuzz/", "schema/", "templates/", "generated/", ".pipelex/", "tools/"]
+also_copy = [
+    "tests/", "fuzz/", "schema/", "templates/", "generated/", ".pipelex/", "tools/", "examples/"
+]
 pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x"]
 pytest_add_cli_args_test_selection = {TESTS!r}
 use_git_change_detection = false

@@ -22,7 +22,16 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuzz.configs import Files, configs, mutate, mutations, pack, seed_configs, unpack
+from fuzz.configs import (
+    Files,
+    configs,
+    current_configs,
+    mutate,
+    mutations,
+    pack,
+    seed_configs,
+    unpack,
+)
 
 CRASHES = Path(__file__).resolve().parent / "crashes"
 
@@ -80,7 +89,7 @@ def run_hypothesis(examples: int, scratch: Path) -> collections.Counter[str]:
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(configs() | st.sampled_from(seeds), st.none() | mutations)
+    @given(configs() | current_configs() | st.sampled_from(seeds), st.none() | mutations)
     def fuzz(files: Files, ops: list[tuple[int, int, int, int]] | None) -> None:
         if ops is not None:
             files = mutate(files, ops)

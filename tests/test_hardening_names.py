@@ -80,10 +80,69 @@ def hostile_config() -> dict[str, dict[str, Any]]:
     }
 
 
+def hostile_config_92() -> dict[str, dict[str, Any]]:
+    """The same names in Pipelex's current layout: handles of two model types (the `handle`
+    key), aliases, waterfalls and presets in typed namespaces."""
+    models: dict[str, Any] = {"defaults": {"sdk": "s"}}
+    for i, name in enumerate(HOSTILE):
+        models[name] = {"model_id": name}
+        models[f"img {i}"] = {"handle": name, "model_type": "img_gen", "model_id": name}
+    profile = HOSTILE[0] + "\n" + HOSTILE[13]
+    aliases = {f"alias {name}": name for name in HOSTILE}
+    chain = [f"@alias {name}" for name in HOSTILE]
+    return {
+        "backends.toml": {"x": {"api_key": "${env:K|secret:" + "L}", "note": HOSTILE[10]}},
+        "backends/x.toml": models,
+        "routing_profiles.toml": {
+            "active": profile,
+            "profiles": {
+                profile: {"default": "x", "description": HOSTILE[13]},
+                "plain": {"description": HOSTILE[14]},
+            },
+        },
+        "deck/1_deck.toml": {
+            "llm": {
+                "aliases": aliases,
+                "waterfalls": {f"chain {HOSTILE[3]}": chain},
+                "presets": {
+                    f"preset {name}": {"model": f"@alias {name}", "temperature": 0.5}
+                    for name in HOSTILE
+                },
+                "choice_defaults": {
+                    "default_temperature": 0.5,
+                    "for_text": f"$preset {HOSTILE[13]}",
+                    "for_object": f"~chain {HOSTILE[3]}",
+                },
+            },
+            "extract": {"choice_default": HOSTILE[0]},
+            "img_gen": {
+                "default_quality": "low",
+                "choice_default": f"~chain {HOSTILE[3]}",
+                "aliases": aliases,
+                "waterfalls": {f"chain {HOSTILE[3]}": chain},
+                "presets": {
+                    f"preset {name}": {"model": f"@alias {name}", "quality": "high"}
+                    for name in HOSTILE
+                },
+            },
+            "search": {"choice_default": HOSTILE[0]},
+        },
+    }
+
+
+LAYOUTS = {"pipelex-0.10": hostile_config, "pipelex-0.92": hostile_config_92}
+
+
+@pytest.fixture(scope="module", params=sorted(LAYOUTS))
+def layout(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def generated(layout: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("hostile")
-    for rel, data in hostile_config().items():
+    for rel, data in LAYOUTS[layout]().items():
         (root / "config" / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / "config" / rel).write_text(toml_document(data), encoding="utf-8")
     out = root / "generated"
@@ -101,7 +160,11 @@ def deck(generated: Path) -> ModuleType:
         os.chdir(cwd)
 
 
-def test_hostile_names_resolve_as_plain_data(deck: ModuleType, generated: Path) -> None:
+def test_hostile_names_resolve_as_plain_data(
+    deck: ModuleType, generated: Path, layout: str
+) -> None:
+    if layout == "pipelex-0.92":
+        return _current_layout_resolves(deck, generated)
     profile = HOSTILE[0] + "\n" + HOSTILE[13]
     assert profile == deck.ACTIVE_PROFILE
     for name in HOSTILE:
@@ -119,6 +182,33 @@ def test_hostile_names_resolve_as_plain_data(deck: ModuleType, generated: Path) 
     assert backend.options["note"] == "\n".join(HOSTILE)
     assert not (generated.parent / "PWNED").exists()
     assert not (ROOT / "PWNED").exists()
+
+
+def _current_layout_resolves(deck: ModuleType, generated: Path) -> None:
+    assert HOSTILE[0] + "\n" + HOSTILE[13] == deck.ACTIVE_PROFILE
+    chain = f"~chain {HOSTILE[3]}"
+    for name in HOSTILE:
+        for model_type in ("llm", "img_gen"):
+            for handle in (name, f"@alias {name}", f"alias:alias {name}"):
+                record = deck.resolve(handle, model_type=model_type)
+                assert (record.model, record.model_id, record.model_type) == (
+                    name,
+                    name,
+                    model_type,
+                )
+        image = deck.preset(f"preset {name}", model_type="img_gen")
+        assert (image.model, image.quality, image.temperature) == (name, "high", None)
+        assert deck.resolve(f"$preset {name}", model_type="img_gen") is image
+    for model_type in ("llm", "img_gen"):
+        assert deck.resolve(chain, model_type=model_type).path == (
+            f"chain {HOSTILE[3]}",
+            f"alias {HOSTILE[0]}",
+            HOSTILE[0],
+        )
+    text = deck.choice("for_text")
+    assert (text.model, text.temperature) == (HOSTILE[13], 0.5)
+    assert deck.choice("choice_default", model_type="img_gen").quality == "low"
+    assert not (generated.parent / "PWNED").exists()
 
 
 def test_hostile_names_in_lookups_of_unknown_handles(deck: ModuleType) -> None:

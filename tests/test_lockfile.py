@@ -136,3 +136,14 @@ def test_to_json_and_the_schema_agree_on_optional_parts() -> None:
     ]
     assert unavailable  # the example has unavailable aliases: `unavailable` is written then
     assert schema_violations(to_json(lock)) == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "schema").glob("*.schema.json")), ids=str)
+def test_every_schema_is_valid_and_the_fast_validator_takes_it(path: Path) -> None:
+    """A schema its metaschema refuses would send every check down the slow path unnoticed."""
+    import jsonschema
+    import jsonschema_rs
+
+    schema = json.loads(path.read_text())
+    jsonschema.validators.validator_for(schema).check_schema(schema)
+    jsonschema_rs.validator_for(schema)  # raises on a schema it refuses

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from compiler.cli import cli
 from compiler.core.errors import Severity
+from compiler.core.ir import ModelType
 from compiler.pipeline import compile_dir
 from compiler.review.online import plan, probe_backends
 from compiler.runtime.envvars import expand
@@ -542,3 +543,18 @@ def test_validate_online_on_the_command_line(
     ]
     for output in (text.stdout, text.stderr, machine.stdout):
         assert MASTER_KEY not in output and WRONG_KEY not in output
+
+
+def test_only_the_model_types_a_listing_holds_are_compared() -> None:
+    """Mistral lists its chat models, not its OCR engines: only the LLMs routed there are
+    compared with the listing; OpenAI-compatible listings hold image models too."""
+    from compiler.review.online import Api, routed_models
+    from tests.pipelex_answers import compiled
+
+    resolved = compiled(ROOT / "examples" / "pipelex-0.92" / "inference").resolved
+    everything = {m.name for m in routed_models(resolved, "mistral")}
+    listed = {m.name for m in routed_models(resolved, "mistral", Api.GOOGLE.listed_types)}
+    assert "mistral-ocr" in everything and "mistral-ocr" not in listed
+    assert listed and listed < everything
+    assert ModelType.IMG_GEN in Api.OPENAI.listed_types
+    assert ModelType.TEXT_EXTRACTOR not in Api.OPENAI.listed_types

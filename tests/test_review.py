@@ -266,13 +266,26 @@ def test_draft07_translation() -> None:
         draft07({"properties": {"p": {"unevaluatedProperties": False}}})
 
 
+EXAMPLE_92 = ROOT / "examples" / "pipelex-0.92" / "inference"
+
+
+def _files(root: Path, pattern: str) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.glob(pattern))
+
+
+EXAMPLES = {kind: EXAMPLE for kind in ("backends", "backend_models", "routing_profiles", "deck")}
+EXAMPLES |= {f"{kind}-0.92": EXAMPLE_92 for kind in EXAMPLES}
 EXAMPLE_FILES = {
     "backends": ["backends.toml"],
-    "backend_models": sorted(
-        p.relative_to(EXAMPLE).as_posix() for p in EXAMPLE.glob("backends/*.toml")
-    ),
+    "backend_models": _files(EXAMPLE, "backends/*.toml"),
     "routing_profiles": ["routing_profiles.toml"],
-    "deck": sorted(p.relative_to(EXAMPLE).as_posix() for p in EXAMPLE.glob("deck/*.toml")),
+    "deck": _files(EXAMPLE, "deck/*.toml"),
+    # backends_override.toml takes its base's schema (routing_profiles_override.toml cannot: an
+    # override of a profile need not repeat its required description)
+    "backends-0.92": ["backends.toml", "backends_override.toml"],
+    "backend_models-0.92": _files(EXAMPLE_92, "backends/*.toml"),
+    "routing_profiles-0.92": ["routing_profiles.toml"],
+    "deck-0.92": _files(EXAMPLE_92, "deck/**/*.toml"),
 }
 BROKEN = {  # kind -> (file, text replaced, replacement): one schema violation each
     "backends": ("backends.toml", "[openai]\n", '[openai]\nenabled = "yes"\n'),
@@ -283,6 +296,14 @@ BROKEN = {  # kind -> (file, text replaced, replacement): one schema violation e
     ),
     "routing_profiles": ("routing_profiles.toml", 'default = "openai"', 'default = "Open AI"'),
     "deck": ("deck/overrides.toml", "temperature = 0.2", "temperature = 2"),
+    "backends-0.92": ("backends.toml", "[openai]\n", '[openai]\nenabled = "yes"\n'),
+    "backend_models-0.92": ("backends/openai.toml", '["gpt-b"]\n', '["gpt-b"]\nmax-tokens = 1\n'),
+    "routing_profiles-0.92": (
+        "routing_profiles.toml",
+        'description = "OpenAI by default',
+        'descriptio = "OpenAI by default',
+    ),
+    "deck-0.92": ("deck/1_llm_deck.toml", "default_temperature = 0.7", "default_temperature = 7"),
 }
 
 
@@ -306,7 +327,7 @@ def test_taplo_accepts_the_example_and_rejects_a_broken_copy(
     assert set(EXAMPLE_FILES) == set(SOURCE_SCHEMAS)
     schema = f"file://{schema_dir / f'{kind}.schema.json'}"
     config = tmp_path / "inference"
-    shutil.copytree(EXAMPLE, config)
+    shutil.copytree(EXAMPLES[kind], config)
     good = taplo("--schema", schema, *EXAMPLE_FILES[kind], cwd=config)
     assert good.returncode == 0, good.stderr
 

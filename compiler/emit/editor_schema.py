@@ -16,11 +16,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from compiler import __version__
+from compiler.core.ir import Dialect
 from compiler.core.resources import load_schema
-from compiler.sources.validate import BACKENDS, DECK, MODELS, ROUTING
+from compiler.sources.validate import BACKENDS, DECK, MODELS, ROUTING, schema_name
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
-SOURCE_SCHEMAS = (BACKENDS, MODELS, ROUTING, DECK)  # the schemas of the four source file kinds
+# the schemas of the four source file kinds, in each layout (override files take their base's)
+SOURCE_SCHEMAS = tuple(
+    schema_name(role, dialect) for dialect in Dialect for role in (BACKENDS, MODELS, ROUTING, DECK)
+)
 
 Schema = dict[str, Any]
 

@@ -107,7 +107,8 @@ class RouteStep:
     why).  ``pattern`` / ``route_backend``: the route that matched, if one did; ``start``: the
     default or first enabled fallback_order backend, where no route matched, and
     ``start_is_default`` which of the two; ``found_in_fallback_order``: whether the search found
-    ``backend`` along fallback_order (rather than among the other enabled backends)."""
+    ``backend`` along fallback_order (rather than among the other enabled backends);
+    ``internal_only``: the search was the current layout's, of ``internal`` alone."""
 
     model: str
     rule: RuleKind | None
@@ -122,6 +123,7 @@ class RouteStep:
     location: Location | None
     reason: str | None
     disabled_routes: tuple[SkippedRoute, ...] = ()
+    internal_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -360,6 +362,7 @@ def _route(where: ProfileResolution, placement: Placement) -> RouteStep:
         start=start.backend if start and not route else None,
         start_is_default=start is not None and start.rule is RuleKind.DEFAULT and not route,
         found_in_fallback_order=placement.found is not None and placement.found.in_fallback_order,
+        internal_only=placement.found is not None and placement.found.internal_only,
         location=location,
         reason=placement.reason,
         disabled_routes=disabled,

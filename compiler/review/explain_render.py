@@ -70,13 +70,19 @@ def _route_summary(step: RouteStep, profile: str) -> str:
                 f"no route matches {step.model} and no default is enabled: the first enabled "
                 f"backend of fallback_order, {step.backend}"
             )
+        case RuleKind.SEARCH if step.start is None:
+            return (
+                f"no route matches {step.model} and profile {profile} has no enabled default or "
+                f"fallback_order: {step.backend}, the software-only backend, serves it"
+            )
         case RuleKind.SEARCH:
             role = "the default" if step.start_is_default else "first in fallback_order"
-            where = (
-                "found along fallback_order"
-                if step.found_in_fallback_order
-                else "found among the other enabled backends, in backends.toml order"
-            )
+            if step.internal_only:
+                where = "the only backend searched when a profile has no fallback_order"
+            elif step.found_in_fallback_order:
+                where = "found along fallback_order"
+            else:
+                where = "found among the other enabled backends, in backends.toml order"
             return (
                 f"no route matches {step.model} and {step.start} ({role}) does not serve it: "
                 f"{step.backend}, {where}"

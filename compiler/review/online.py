@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from compiler.core.errors import DeckError, Severity, Span
-from compiler.core.ir import Backend
+from compiler.core.ir import Backend, ModelType
 from compiler.core.naming import close_matches
 from compiler.runtime.envvars import expand
 from compiler.semantics.decisions import Resolved
@@ -48,6 +48,15 @@ class Api(enum.Enum):
     ANTHROPIC = "anthropic"  # GET /v1/models, x-api-key, paginated by after_id
     GOOGLE = "google"  # GET /v1beta/models, x-goog-api-key, {"models": [{"name": "models/.."}]}
     AZURE = "azure"  # GET /openai/deployments, api-key: deployment names are the model_ids
+
+    @property
+    def listed_types(self) -> frozenset[ModelType]:
+        """The model types the listing holds: chat models everywhere, and the image models of
+        OpenAI-compatible APIs and Azure deployments.  Other types (extractors, search, document
+        engines, judges) are served by APIs that list nothing, so they are not compared."""
+        if self in (Api.OPENAI, Api.AZURE):
+            return frozenset({ModelType.LLM, ModelType.IMG_GEN})
+        return frozenset({ModelType.LLM})
 
 
 @dataclass(frozen=True)
@@ -118,17 +127,20 @@ class Answer:
 # --- planning (pure) --------------------------------------------------------------------------
 
 
-def routed_models(resolved: Resolved, backend: str) -> tuple[RoutedModel, ...]:
-    """The models the recorded placements send to ``backend``, with the profiles that do."""
+def routed_models(
+    resolved: Resolved, backend: str, types: frozenset[ModelType] = frozenset(ModelType)
+) -> tuple[RoutedModel, ...]:
+    """The models of ``types`` the recorded placements send to ``backend``, with the profiles
+    that do."""
     profiles_of: dict[str, list[str]] = {}
     for profile, resolution in sorted(resolved.profiles.items()):
         for key, placement in resolution.placements.items():
-            if placement.backend == backend:
+            if placement.backend == backend and key.model_type in types:
                 profiles_of.setdefault(key.name, []).append(profile)
     specs = {
         key.name: specs[backend]
         for key, specs in resolved.config.models.items()
-        if backend in specs
+        if backend in specs and key.model_type in types
     }
     return tuple(
         RoutedModel(
@@ -246,7 +258,7 @@ def _plan_backend(
         params=tuple(sorted(params.items())),
         secrets=frozenset(secrets),
         span=backend.span,
-        routed=routed_models(resolved, name),
+        routed=routed_models(resolved, name, provider.api.listed_types),
         keyed=bool(credentials.get("api_key")),
     )
 

@@ -45,6 +45,7 @@ class SearchEnd:
     backend: str
     in_fallback_order: bool  # found along fallback_order, not among the other enabled backends
     span: Span  # its fallback_order entry, or its declaration in backends.toml
+    internal_only: bool = False  # pipelex-0.92 searched the software-only `internal` backend only
 
 
 @dataclass(frozen=True, slots=True)

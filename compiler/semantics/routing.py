@@ -105,23 +105,36 @@ def _place(
     start = plan.start
     no_match = start is None and not config.dialect.searches_all_after_default
     if no_match and plan.search_order and config.serves(INTERNAL, key):  # internal serves it
-        end = SearchEnd(INTERNAL, False, config.backends[INTERNAL].span)
+        end = SearchEnd(INTERNAL, False, config.backends[INTERNAL].span, internal_only=True)
         return Placement(key, INTERNAL, RuleKind.SEARCH, passed=passed, found=end)
     if start is None:
+        served_by = (
+            f", and {INTERNAL} does not serve it"
+            if not config.dialect.searches_all_after_default
+            else ""
+        )
         return Placement(
             key,
             None,
             None,
             passed=passed,
             reason=f"profile {profile} has no route for {key.name} and no enabled default or "
-            "fallback_order backend",
+            f"fallback_order backend{served_by}",
         )
     if config.serves(start.backend, key):
         return Placement(key, start.backend, start.rule, passed=passed, start=start)
     ranks = [rank[b] for b in config.models[key] if b in rank]  # its servers, not every backend
     found = plan.search_order[min(ranks)] if ranks else None
+    internal_only = (
+        not plan.profile.fallback_order and not config.dialect.searches_all_after_default
+    )
     if found is None:
         role = "the default" if start.rule is RuleKind.DEFAULT else "first in fallback_order"
+        others = (
+            f"and without a fallback_order only {INTERNAL} is searched, which does not serve it"
+            if internal_only
+            else "nor does any other enabled backend"
+        )
         return Placement(
             key,
             None,
@@ -129,16 +142,12 @@ def _place(
             passed=passed,
             start=start,
             reason=f"backend {start.backend}, {role} of profile {profile}, does not serve "
-            f"{key.name}, nor does any other enabled backend",
+            f"{key.name}, {others}",
         )
-    return Placement(
-        key,
-        found,
-        RuleKind.SEARCH,
-        passed=passed,
-        start=start,
-        found=_search_end(config, plan.profile, found),
-    )
+    end = _search_end(config, plan.profile, found)
+    if internal_only:
+        end = SearchEnd(end.backend, False, end.span, internal_only=True)
+    return Placement(key, found, RuleKind.SEARCH, passed=passed, start=start, found=end)
 
 
 def _refused(
