@@ -18,7 +18,7 @@ from tests.conftest import run
 def test_compile_then_up_to_date(project: Path) -> None:
     first = run("compile")
     assert first.exit_code == 0
-    assert first.stdout.startswith("deckc: wrote 17 file(s) to generated (lock ")
+    assert first.stdout.startswith("deckc: wrote 21 file(s) to generated (lock ")
     assert (project / "generated" / "deck.lock.json").is_file()
     again = run("compile")
     assert again.stdout == "deckc: generated is up to date\n"
@@ -140,17 +140,28 @@ def test_outputs_no_longer_made_are_deleted_and_dry_run_says_so(
     with monkeypatch.context() as bigger:  # as a bigger deck makes them: four handle sections
         bigger.setattr(views, "HANDLES_PER_SECTION", 8)
         assert run("compile").exit_code == 0
-    sections = sorted(p.name for p in (project / "generated" / "_runtime").glob("_handles_*.py"))
+    runtime = project / "generated" / "_runtime"
+    sections = sorted(p.name for p in runtime.glob("_handles_llm_[0-9].py"))
     assert sections == [f"_handles_llm_{i}.py" for i in range(4)]
-    # one section now: three outputs are no longer made
+    profiles = len(list(runtime.glob("_handles_llm_0_p*.py")))  # a row module per profile
+    # one section now: three sections and their rows are no longer made
     dry = run("compile", "--dry-run")
-    assert [line for line in dry.stdout.splitlines() if "would delete" in line] == [
-        f"would delete generated/_runtime/_handles_llm_{i}.py (no longer an output)"
+    retired = sorted(
+        f"generated/_runtime/_handles_llm_{i}{row}.py"
         for i in (1, 2, 3)
-    ]
+        for row in ("", *(f"_p{p}" for p in range(profiles)))
+    )
+    assert (
+        sorted(
+            line.removeprefix("would delete ").removesuffix(" (no longer an output)")
+            for line in dry.stdout.splitlines()
+            if "would delete" in line
+        )
+        == retired
+    )
     assert (project / "generated" / "_runtime" / "_handles_llm_3.py").exists()
     done = run("compile", "--force")
-    assert ", deleted 3 no longer made (lock " in done.stdout
+    assert f", deleted {len(retired)} no longer made (lock " in done.stdout
     assert not (project / "generated" / "_runtime" / "_handles_llm_3.py").exists()
     assert not list((project / "generated" / "_runtime" / "__pycache__").glob("_handles_llm_3.*"))
     assert run("check").exit_code == 0

@@ -48,6 +48,9 @@ HOSTILE = [
 ]
 
 
+QUOTED_PROFILE = HOSTILE[15] + "\n" + HOSTILE[16] + "\\"  # names a module of answers
+
+
 def hostile_config() -> dict[str, dict[str, Any]]:
     models = {
         name: {"model_id": name, "description": name, "display_name": name, "x-note": [name]}
@@ -66,7 +69,11 @@ def hostile_config() -> dict[str, dict[str, Any]]:
         "backends/x.toml": {"models": models},
         "routing_profiles.toml": {
             "active": profile,
-            "profiles": {profile: {"default": "x", "description": HOSTILE[13]}, "plain": {}},
+            "profiles": {
+                profile: {"default": "x", "description": HOSTILE[13]},
+                "plain": {},
+                QUOTED_PROFILE: {"default": "x"},
+            },
         },
         "deck/base_deck.toml": {
             "aliases": {f"alias {name}": name for name in HOSTILE}
@@ -98,6 +105,7 @@ def hostile_config_92() -> dict[str, dict[str, Any]]:
             "profiles": {
                 profile: {"default": "x", "description": HOSTILE[13]},
                 "plain": {"description": HOSTILE[14]},
+                QUOTED_PROFILE: {"description": HOSTILE[16], "default": "x"},
             },
         },
         "deck/1_deck.toml": {
@@ -177,6 +185,7 @@ def test_hostile_names_resolve_as_plain_data(
         assert deck.resolve(f"$preset {name}") is record
     assert deck.resolve("chain").path == ("chain", f"alias {HOSTILE[0]}", HOSTILE[0])
     assert deck.choice("for_text").model == HOSTILE[13]
+    assert deck.resolve(HOSTILE[3], QUOTED_PROFILE).profile == QUOTED_PROFILE
     backend = deck.backend("x")
     assert (backend.display_name, backend.options["region"]) == (HOSTILE[12], HOSTILE[10])
     assert backend.options["note"] == "\n".join(HOSTILE)
@@ -207,6 +216,7 @@ def _current_layout_resolves(deck: ModuleType, generated: Path) -> None:
         )
     text = deck.choice("for_text")
     assert (text.model, text.temperature) == (HOSTILE[13], 0.5)
+    assert deck.resolve(HOSTILE[3], QUOTED_PROFILE).profile == QUOTED_PROFILE
     assert deck.choice("choice_default", model_type="img_gen").quality == "low"
     assert not (generated.parent / "PWNED").exists()
 

@@ -277,7 +277,7 @@ def test_files_deckc_does_not_own_are_kept_and_unchanged_outputs_keep_their_inod
     changed = sorted(rel for rel in NEW if OLD.get(rel) != NEW[rel])
     assert write_outputs(out, {**NEW, "py.typed": ""}).changed == tuple(changed)
     assert changed == [  # headers hold no lockfile hash: only what the edit changes is rewritten
-        "_runtime/_handles_llm_0.py",
+        "_runtime/_handles_llm_0_p0.py",  # one profile's answers; the names are unchanged
         "_runtime/_index.py",
         "deck.lock.json",
         "deck.manifest.json",

@@ -63,9 +63,10 @@ def test_medium_deck_runtime_matches_its_lockfile(
     handles = len(
         {m for specs in lock.models[LLM].values() for m in specs} | set(lock.decks[LLM].aliases)
     )
-    assert (
-        len(list(out.glob("_runtime/_handles_llm_*.py"))) == -(-handles // HANDLES_PER_SECTION) > 1
-    )
+    sections = -(-handles // HANDLES_PER_SECTION)
+    assert len(list(out.glob("_runtime/_handles_llm_[0-9].py"))) == sections > 1
+    rows = list(out.glob("_runtime/_handles_llm_*_p*.py"))  # one module per section and profile
+    assert len(rows) == sections * len(lock.profiles)
     assert len(list(out.glob("_runtime/_specs_*.py"))) == -(-MEDIUM.models // SPECS_PER_SECTION)
     assert check_against_lock(deck, lock) > 10_000
 

@@ -37,16 +37,13 @@ SPECS_PER_SECTION = 1
 SPEC_SECTIONS = ("_specs_0", "_specs_1")
 BACKENDS = "_backends"
 """,
-    "_handles_llm_0.py": """
-NAMES = ("best",)
-ENTRIES = (((0, ("best", "m1")),), ("best -> m1: not served",))
-""",
-    "_handles_llm_1.py": """
-NAMES = ("m1", "w", "x")
-ENTRIES = (
-    (0, (1, ("w", "x")), 1),
-    (0, (0, ("w", "m1")), "x: route `x` of profile q sends it nowhere"),
-)
+    "_handles_llm_0.py": 'NAMES = ("best",)\n',
+    "_handles_llm_0_p0.py": 'ENTRIES = ((0, ("best", "m1")),)\n',
+    "_handles_llm_0_p1.py": 'ENTRIES = ("best -> m1: not served",)\n',
+    "_handles_llm_1.py": 'NAMES = ("m1", "w", "x")\n',
+    "_handles_llm_1_p0.py": 'ENTRIES = (0, (1, ("w", "x")), 1)\n',
+    "_handles_llm_1_p1.py": """
+ENTRIES = (0, (0, ("w", "m1")), "x: route `x` of profile q sends it nowhere")
 """,
     "_specs_0.py": """
 SPECS = (

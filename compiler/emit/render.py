@@ -79,6 +79,10 @@ def render(lock: Lockfile, lock_text: str, lock_sha256: str, origin: Origin) -> 
             files[f"{data}{section.module}.py"] = page(
                 "_handles.py.j2", section=section, model_type=deck.model_type
             )
+            for number, (profile, row) in enumerate(section.rows):
+                files[f"{data}{section.module}_p{number}.py"] = page(
+                    "_handle_row.py.j2", profile=profile, row=row, model_type=deck.model_type
+                )
     for spec_section in view.spec_sections:
         files[f"{data}{spec_section.module}.py"] = page("_specs.py.j2", section=spec_section)
     return files

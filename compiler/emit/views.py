@@ -33,7 +33,7 @@ Frozen = Any  # a JSON value with lists as tuples and mappings as (..., key, val
 Row = tuple[str, tuple[Entry, ...]]  # (profile, one entry per name), profiles in PROFILES order
 
 HANDLES_PER_SECTION = 2048
-SPECS_PER_SECTION = 512
+SPECS_PER_SECTION = 64  # a look-up unmarshals one section: small ones keep cold starts short
 # The preset parameters of each model type, as its record holds them, and those an unset
 # preset parameter takes from the model's spec.
 PRESET_FIELDS: Mapping[ModelType, tuple[str, ...]] = {

@@ -23,7 +23,7 @@ from compiler.core.errors import (
     Severity,
 )
 from compiler.core.ir import Config, Dialect, ModelType, Profile, Route
-from compiler.core.naming import format_key_path
+from compiler.core.naming import did_you_mean, format_key_path
 from compiler.core.patterns import Pattern, PatternKind
 from compiler.emit.freshness import Freshness
 from compiler.runtime import envvars
@@ -180,17 +180,25 @@ _WHAT_MATCHES = {
 
 
 def dead_routes(config: Config) -> list[DeckError]:
-    """Wildcard rules matching no declared model (shadowed rules are reported as such)."""
+    """Wildcard rules matching no declared model (shadowed rules are reported as such), and in
+    the current layout exact routes naming none (there the compile skips them, as Pipelex does;
+    the seed's layout makes them errors)."""
     names = _ModelNames(sorted({key.name for key in config.models}))
+    exact_too = config.dialect is Dialect.PIPELEX_0_92
     findings: list[DeckError] = []
     for profile in config.profiles.values():
         shadowed = {id(route) for route, _ in _shadowing(config, profile)}
         for route in profile.routes:
             pattern = route.pattern
-            if not pattern.is_wildcard or id(route) in shadowed or names.any_match(pattern):
+            checked = pattern.is_wildcard or exact_too
+            if not checked or id(route) in shadowed or names.any_match(pattern):
                 continue
             what = _WHAT_MATCHES.get(pattern.kind)
-            detail = f"no declared model name {what} `{pattern.core}`" if what else "no models"
+            if pattern.kind is PatternKind.EXACT:
+                near = did_you_mean(pattern.core, sorted({key.name for key in config.models}))
+                detail = f"no model is named `{pattern.core}`" + (f" ({near})" if near else "")
+            else:
+                detail = f"no declared model name {what} `{pattern.core}`" if what else "no models"
             findings.append(
                 ModelsManagerError(
                     f"route `{pattern.text}` matches no declared model",

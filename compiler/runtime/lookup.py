@@ -10,10 +10,11 @@ in sections imported on first use:
 
 * ``_index``: the lockfile's hash, the profiles, the model types, the names of the sections;
 * handle sections (``HANDLE_SECTIONS[model_type]``): ``NAMES``, the sorted bare names (models,
-  aliases, waterfalls) of a slice of the model type's handles, and ``ENTRIES``, one row per
-  profile (in ``PROFILES`` order), one entry per name: the index of a model's spec (a model
-  routed directly), ``(index of the spec, names followed)`` for an alias or waterfall, or the
-  reason the handle is unavailable under that profile (a string);
+  aliases, waterfalls) of a slice of the model type's handles, and beside each section one
+  module per profile (``<section>_p<index in PROFILES>``) whose ``ENTRIES`` hold one entry per
+  name: the index of a model's spec (a model routed directly), ``(index of the spec, names
+  followed)`` for an alias or waterfall, or the reason the handle is unavailable under that
+  profile (a string);
 * spec sections (``SPEC_SECTIONS``): ``SPECS``, ``(backend, model, fields)`` by spec index;
 * the deck of each model type (``DECKS[model_type]``): ``ALIASES``, ``WATERFALLS`` and
   ``PRESET_NAMES`` (sorted); ``PRESET_PARAMS``, ``(target, fields of the record)`` per preset;
@@ -191,10 +192,21 @@ def _deck(model_type: object) -> Any:
     return _section(_check_type(model_type))
 
 
-def _handle_section(model_type: str, name: str) -> Any:
-    """The handle section of ``model_type`` where ``name`` would be."""
+def _handle_section(model_type: str, name: str) -> str:
+    """The module of the handle section of ``model_type`` where ``name`` would be."""
     modules, bounds = _index.HANDLE_SECTIONS[model_type]
-    return _section(modules[_after(bounds, name)])
+    return modules[_after(bounds, name)]
+
+
+def _section_entry(module: str, profile: str, name: str) -> tuple[Entry | None, tuple[str, ...]]:
+    """The entry of ``name`` in a handle section under ``profile`` (its answers are one module
+    per profile, so a look-up unmarshals one profile's), and the section's names."""
+    names: tuple[str, ...] = _section(module).NAMES
+    at = _position(names, name)
+    if at is None:
+        return None, names
+    row: tuple[Entry, ...] = _section(f"{module}_p{PROFILES.index(profile)}").ENTRIES
+    return row[at], names
 
 
 def _entry(
@@ -265,9 +277,8 @@ def _handle_record(profile: str, model_type: str, handle: str) -> HandleRecord |
         found = _entry(table.EXPLICIT_NAMES, table.EXPLICIT_ENTRIES, profile, key)
         known = names
     if found is None:
-        section = _handle_section(model_type, name)
-        found = _entry(section.NAMES, section.ENTRIES, profile, name)
-        known = known or section.NAMES
+        found, section_names = _section_entry(_handle_section(model_type, name), profile, name)
+        known = known or section_names
     if found is None:
         raise error(f"unknown handle {handle!r}{_suggest(name, known)}")
     if isinstance(found, str):
@@ -341,6 +352,9 @@ _LLM_HANDLES = _HANDLES.get(LLM, {None: {}})
 _LLM_PRESETS = _PRESETS.get(LLM, {None: {}})
 _ACTIVE_LLM_HANDLES = _LLM_HANDLES[None]
 _ACTIVE_LLM_PRESETS = _LLM_PRESETS[None]
+# model type -> the active profile's table (the same dicts): two subscripts for any type
+_ACTIVE_HANDLES = {model_type: tables[None] for model_type, tables in _HANDLES.items()}
+_ACTIVE_PRESETS = {model_type: tables[None] for model_type, tables in _PRESETS.items()}
 
 
 def _first(
@@ -368,9 +382,11 @@ def resolve(
     ``~w``/``waterfall:w`` for a waterfall only, ``$p``/``preset:p`` for a preset) of
     ``model_type`` under ``profile`` (default: the active one)."""
     try:  # the model type is compared with a literal: one bytecode less than a global
-        if model_type == "llm":
-            if profile is None:
+        if profile is None:
+            if model_type == "llm":
                 return _ACTIVE_LLM_HANDLES[handle]
+            return _ACTIVE_HANDLES[model_type][handle]
+        if model_type == "llm":
             return _LLM_HANDLES[profile][handle]
         return _HANDLES[model_type][profile][handle]
     except KeyError:
@@ -384,9 +400,11 @@ lookup = resolve  # the same function, typed for handles read at run time (any `
 def preset(name: str, profile: str | None = None, model_type: str = LLM) -> PresetRecord:
     """The record of a preset: its model under ``profile`` plus its parameters."""
     try:
-        if model_type == "llm":
-            if profile is None:
+        if profile is None:
+            if model_type == "llm":
                 return _ACTIVE_LLM_PRESETS[name]
+            return _ACTIVE_PRESETS[model_type][name]
+        if model_type == "llm":
             return _LLM_PRESETS[profile][name]
         return _PRESETS[model_type][profile][name]
     except KeyError:

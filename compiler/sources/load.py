@@ -289,9 +289,10 @@ def load_sources(root: Path) -> SourceSet:
             problems.append(exc)
     dialect, mixed = detect_dialect(loaded[p] for p in candidates if p in loaded)
     problems += mixed
-    if dialect is None:
-        has_base = (root / BASE_DECK).is_file()
-        dialect = Dialect.PIPELEX_0_10 if has_base or not candidates else Dialect.PIPELEX_0_92
+    if dialect is None:  # no deck table says: the seed's file names do, else the current layout
+        seed_names = {BASE_DECK, OVERRIDES}
+        seed = not candidates or any(p in seed_names for p in candidates)
+        dialect = Dialect.PIPELEX_0_10 if seed else Dialect.PIPELEX_0_92
     warnings: list[DeckError] = []
     ignored: dict[str, str] = {}
     if dialect is Dialect.PIPELEX_0_10:

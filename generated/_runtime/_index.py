@@ -21,6 +21,6 @@ DECKS: dict[str, str] = {
     "llm": "_deck_llm",
 }
 # Model spec i is entry i % SPECS_PER_SECTION of module SPEC_SECTIONS[i // SPECS_PER_SECTION].
-SPECS_PER_SECTION: int = 512
+SPECS_PER_SECTION: int = 64
 SPEC_SECTIONS: tuple[str, ...] = ("_specs_0",)
 BACKENDS: str = "_backends"

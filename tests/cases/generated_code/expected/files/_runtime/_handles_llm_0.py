@@ -15,20 +15,5 @@ NAMES: tuple[str, ...] = (
     "say \"hi\" \\ \xfcn\xef",
 )
 
-# One row per profile, in PROFILES order, one entry per name: the index of a model's spec (a
-# model routed directly), (the index of the spec, the names followed) for an alias or waterfall,
-# or the reason the handle is unavailable under that profile.
-ENTRIES: tuple[tuple[int | tuple[int, tuple[str, ...]] | str, ...], ...] = (
-    (  # "google_only"
-        "claude-4.1-opus: route `*` of profile google_only sends it to backend google, which does not serve claude-4.1-opus",
-        1,
-        (1, ("llm_to_engineer", "gemini-2.5-pro")),
-        (1, ("say \"hi\" \\ \xfcn\xef", "llm_to_engineer", "gemini-2.5-pro")),
-    ),
-    (  # "native"
-        0,
-        1,
-        (0, ("llm_to_engineer", "claude-4.1-opus")),
-        (0, ("say \"hi\" \\ \xfcn\xef", "llm_to_engineer", "claude-4.1-opus")),
-    ),
-)
+# The answers of these names under each profile are in the modules of the same name with
+# `_p<index of the profile in PROFILES>`: a look-up imports only its profile's.
