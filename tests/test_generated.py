@@ -68,3 +68,32 @@ def test_compile_writes_bytecode_that_needs_no_writing(tmp_path: Path) -> None:
         assert pyc.is_file()
         flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
         assert flags == 0b11  # hash-based and checked: valid after a checkout, whatever the mtime
+
+
+def test_only_bytecode_that_is_not_already_current_is_written(tmp_path: Path) -> None:
+    """A recompile leaves the .pyc of unchanged modules as they are (same inode: py_compile's
+    rename makes a new one), rewrites a stale one, and one naming another file."""
+    import importlib.util
+    import py_compile
+
+    out = tmp_path / "out"
+    args = ["compile", "--config-dir", str(EXAMPLE), "--out", str(out)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+
+    def pyc(module: str) -> Path:
+        return Path(importlib.util.cache_from_source(str(out / module)))
+
+    inodes = {m: pyc(m).stat().st_ino for m in ("deck.py", "_runtime/lookup.py", "__init__.py")}
+    pyc("deck.py").write_bytes(pyc("deck.py").read_bytes()[:16] + b"stale")
+    py_compile.compile(
+        str(out / "__init__.py"),
+        cfile=str(pyc("__init__.py")),
+        dfile="elsewhere/__init__.py",
+        invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
+    )
+    inodes["__init__.py"] = pyc("__init__.py").stat().st_ino
+    assert CliRunner().invoke(cli, [*args, "--force"]).exit_code == 0
+    assert pyc("_runtime/lookup.py").stat().st_ino == inodes["_runtime/lookup.py"]
+    assert pyc("deck.py").stat().st_ino != inodes["deck.py"]
+    assert pyc("__init__.py").stat().st_ino != inodes["__init__.py"]
+    assert b"stale" not in pyc("deck.py").read_bytes()

@@ -34,11 +34,13 @@ import errno
 import fcntl
 import importlib.util
 import json
+import marshal
 import os
 import py_compile
 import shutil
 import stat
 import tempfile
+import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -374,6 +376,31 @@ def _umask() -> int:
     return mask
 
 
+def _bytecode_is_current(source: Path, shown: Path) -> bool:
+    """Whether ``source``'s cached bytecode is what :func:`_byte_compile` would write: a
+    hash-checked .pyc of these very bytes, naming ``shown`` as its file."""
+    try:
+        pyc = Path(importlib.util.cache_from_source(str(source))).read_bytes()
+        data = source.read_bytes()
+    except OSError:
+        return False
+    header = pyc[:16]
+    if (
+        header[:4] != importlib.util.MAGIC_NUMBER
+        or int.from_bytes(header[4:8], "little") != _CHECKED_HASH
+        or header[8:16] != importlib.util.source_hash(data)
+    ):
+        return False
+    try:
+        code = marshal.loads(pyc[16:])
+    except (ValueError, EOFError, TypeError):
+        return False
+    return isinstance(code, types.CodeType) and code.co_filename == str(shown)
+
+
+_CHECKED_HASH = 0b11  # the flags of a hash-based .pyc whose hash is checked (PEP 552)
+
+
 def _fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -390,9 +417,12 @@ def byte_compile(out_dir: Path, modules: list[str], shown: str | None = None) ->
 
 def _byte_compile(directory: Path, shown: Path, modules: list[str]) -> None:
     """Byte-compile ``directory``'s modules as if they were in ``shown`` (the name tracebacks
-    give them, whichever directory they are compiled in)."""
+    give them, whichever directory they are compiled in); a module whose bytecode is already
+    exactly this (an unchanged output) is left as it is."""
     for rel in sorted(modules):
         source = directory / rel
+        if _bytecode_is_current(source, shown / rel):
+            continue
         py_compile.compile(
             str(source),
             cfile=importlib.util.cache_from_source(str(source)),
