@@ -9,9 +9,10 @@ import pytest
 
 from compiler.core.errors import CompileFailed, DeckError, Severity
 from compiler.core.ir import Dialect, ModelKey, ModelType
-from compiler.pipeline import Build, compile_dir
+from compiler.pipeline import Build, analyse, compile_dir
 from compiler.runtime import envvars
-from compiler.semantics.decisions import RuleKind
+from compiler.semantics.decisions import Placement, RuleKind, SearchEnd, Start
+from compiler.sources.load import load_sources
 
 BACKENDS = """
 [openai]
@@ -334,5 +335,248 @@ def test_secrets_come_from_the_secret_source_when_one_is_given() -> None:
     assert envvars.expand("${secret:K}|${env:K}|${K}", {"K": "e"}, {"K": "s"}) == ("s|e|s", [])
 
 
-def _messages(problems: list[DeckError]) -> list[str]:
-    return [p.message for p in problems]
+def test_a_deck_without_tables_is_read_by_its_file_names(tmp_path: Path) -> None:
+    """No deck table says which layout: the seed's file names say the seed's."""
+    seed = config(tmp_path / "seed", deck__1_llm_deck_dot_toml="", deck__overrides_dot_toml="")
+    (seed_problem,) = [str(e) for e in _errors(seed)]
+    assert seed_problem.startswith("deck/base_deck.toml: model deck not found")
+    current = config(tmp_path / "current", deck__1_llm_deck_dot_toml="")
+    problems = [str(e) for e in _errors(current)]
+    assert len(problems) == 4  # llm, extract, img_gen and search are required; the others not
+    assert any("the deck sets no llm.choice_defaults.default_temperature" in p for p in problems)
+
+
+def _errors(root: Path) -> list[DeckError]:
+    with pytest.raises(CompileFailed) as failed:
+        compile_dir(root)
+    return list(failed.value.errors)
+
+
+def test_validate_reports_an_exact_route_to_no_declared_model(tmp_path: Path) -> None:
+    from compiler.review.diagnose import dead_routes
+
+    profiles = '[profiles.p]\ndescription = "d"\ndefault = "openai"\n[profiles.p.routes]\n'
+    build = compiled(tmp_path, routing_profiles_dot_toml=routing(profiles + '"gtp" = "openai"\n'))
+    (finding,) = dead_routes(build.resolved.config)
+    assert str(finding) == (
+        "routing_profiles.toml:6:1: profiles.p.routes.gtp: warning: route `gtp` matches no "
+        "declared model\n  hint: no model is named `gtp` (did you mean `gpt`?): fix the pattern, "
+        "declare the model in backends/openai.toml, or remove the route"
+    )
+
+
+# --- details pinned down by mutation testing (make mutation, fuzz/mutation.py) -----------------
+
+PROFILE_P = '[profiles.p]\ndescription = "d"\ndefault = "openai"\n'
+MISTRAL_OFF = BACKENDS.replace("[mistral]", "[mistral]\nenabled = false")
+SEARCH_GPT = (
+    "deck/1_llm_deck.toml:{line}:1: search.choice_default: warning: `gpt` is not a declared "
+    "search model, alias or waterfall (choice choice_default -> gpt); it is recorded "
+    "unavailable\n  hint: a plugin may declare it when Pipelex loads; --strict makes this an error"
+)
+
+
+def test_a_dead_exact_route_does_not_hide_a_wrong_one_after_it(tmp_path: Path) -> None:
+    routes = '[profiles.p.routes]\n"gtp" = "openai"\n"ocr" = "openai"\n'
+    problems = failure(tmp_path, routing_profiles_dot_toml=routing(PROFILE_P + routes))
+    assert problems == [
+        "routing_profiles.toml:7:1: profiles.p.routes.ocr: exact route sends ocr to backend "
+        "openai, which does not serve it (served by: mistral)\n  hint: route it to mistral, or "
+        "add a table for ocr to backends/openai.toml"
+    ]
+
+
+def test_a_route_to_a_disabled_backend_makes_its_models_unavailable(tmp_path: Path) -> None:
+    route = '[profiles.p.routes]\n"g*" = "mistral"\n'
+    problems = failure(
+        tmp_path,
+        backends_dot_toml=MISTRAL_OFF,
+        routing_profiles_dot_toml=routing(PROFILE_P + route),
+    )
+    assert problems == [
+        'routing_profiles.toml:6:1: profiles.p.routes."g*": route `g*` of profile p sends models '
+        "to backend mistral, which is disabled\n  hint: enable mistral, route the models "
+        "elsewhere, or make it an optional route"
+    ]
+    other = '[profiles.q]\ndescription = "d"\ndefault = "openai"\n' + route.replace(".p.", ".q.")
+    build = compiled(
+        tmp_path,
+        backends_dot_toml=MISTRAL_OFF,
+        routing_profiles_dot_toml=routing(PROFILE_P + other),
+    )
+    assert [str(w) for w in build.warnings] == [
+        SEARCH_GPT.format(line=16),
+        'routing_profiles.toml:9:1: profiles.q.routes."g*": warning: route `g*` of profile q '
+        "sends models to backend mistral, which is disabled (profile q is not active; --strict "
+        "makes it an error)\n  hint: enable mistral, route the models elsewhere, or make it an "
+        "optional route",
+    ]
+    (refusing,) = build.resolved.config.profiles["q"].routes
+    gpt = ModelKey(ModelType.LLM, "gpt")
+    assert build.resolved.profiles["q"].placements[gpt] == Placement(
+        gpt,
+        None,
+        None,
+        refusing,
+        (refusing,),
+        reason="route `g*` of profile q sends it to backend mistral, which is disabled",
+    )
+    assert build.resolved.profiles["p"].placements[gpt] == Placement(
+        gpt, "openai", RuleKind.DEFAULT, start=build.resolved.profiles["p"].plan.start
+    )
+
+
+def test_a_disabled_default_records_the_optional_routes_passed_over(tmp_path: Path) -> None:
+    other = (
+        '[profiles.q]\ndescription = "d"\ndefault = "mistral"\n'
+        '[profiles.q.optional_routes]\n"g*" = "mistral"\n'
+    )
+    build = compiled(
+        tmp_path,
+        backends_dot_toml=MISTRAL_OFF,
+        routing_profiles_dot_toml=routing(PROFILE_P + other),
+    )
+    (optional,) = build.resolved.config.profiles["q"].routes
+    gpt = ModelKey(ModelType.LLM, "gpt")
+    assert build.resolved.profiles["q"].placements[gpt] == Placement(
+        gpt,
+        None,
+        None,
+        passed=(optional,),
+        reason="the default backend of profile q, mistral, is disabled",
+    )
+
+
+def test_without_any_match_internal_serves_what_it_declares(tmp_path: Path) -> None:
+    profiles = (
+        '[profiles.p]\ndescription = "d"\n[profiles.p.routes]\n"g*" = "openai"\n'
+        '[profiles.p.optional_routes]\n"p*" = "mistral"\n'
+    )
+    build = compiled(
+        tmp_path, backends_dot_toml=MISTRAL_OFF, routing_profiles_dot_toml=routing(profiles)
+    )
+    config = build.resolved.config
+    (_, optional) = config.profiles["p"].routes
+    pdf = ModelKey(ModelType.TEXT_EXTRACTOR, "pdf")
+    assert build.resolved.profiles["p"].placements[pdf] == Placement(
+        pdf,
+        "internal",
+        RuleKind.SEARCH,
+        passed=(optional,),
+        found=SearchEnd("internal", False, config.backends["internal"].span, internal_only=True),
+    )
+    both = build.resolved.profiles["p"].placements[ModelKey(ModelType.LLM, "both")]
+    assert (both.backend, both.reason) == (
+        None,
+        "profile p has no route for both and no enabled default or fallback_order backend, and "
+        "internal does not serve it",
+    )
+
+
+def test_a_default_lacking_the_model_searches_internal_from_the_default(tmp_path: Path) -> None:
+    build = compiled(tmp_path)
+    config = build.resolved.config
+    pdf = ModelKey(ModelType.TEXT_EXTRACTOR, "pdf")
+    default = config.profiles["p"].default
+    assert default is not None
+    assert build.resolved.profiles["p"].placements[pdf] == Placement(
+        pdf,
+        "internal",
+        RuleKind.SEARCH,
+        start=Start("openai", RuleKind.DEFAULT, default.span),
+        found=SearchEnd("internal", False, config.backends["internal"].span, internal_only=True),
+    )
+
+
+def test_a_disabled_internal_backend_is_never_searched(tmp_path: Path) -> None:
+    build = compiled(tmp_path, backends_override_dot_toml="[internal]\nenabled = false\n")
+    profile = build.resolved.profiles["p"]
+    assert profile.plan.search_order == ()
+    pdf = profile.placements[ModelKey(ModelType.TEXT_EXTRACTOR, "pdf")]
+    assert (pdf.backend, pdf.reason) == (
+        None,
+        "backend openai, the default of profile p, does not serve pdf, and without a "
+        "fallback_order only internal is searched, which does not serve it",
+    )
+
+
+def test_reference_warnings_of_the_current_layout(tmp_path: Path) -> None:
+    deck = DECK.replace('fast = "gpt"', 'fast = "gpt"\ngpt = "both"') + (
+        '[llm.waterfalls]\nw = ["gpt"]\nv = ["fast"]\nx = ["plug"]\n'
+    )
+    build = compiled(tmp_path, deck__1_llm_deck_dot_toml=deck)
+    assert [str(w) for w in build.warnings] == [
+        "deck/1_llm_deck.toml:8:1: llm.aliases.gpt: warning: alias `gpt` has the name of a model: "
+        "a bare `gpt` names the model wherever it is served\n  hint: rename the alias, or write "
+        "`@gpt` where you mean it",
+        SEARCH_GPT.format(line=17),
+        "deck/1_llm_deck.toml:21:1: llm.waterfalls.x[0]: warning: `plug` is not a declared model, "
+        "alias or waterfall (waterfall x -> plug); it is recorded unavailable\n  hint: a plugin "
+        "may declare it when Pipelex loads; --strict makes this an error",
+    ]
+    assert all(w.severity is Severity.WARNING for w in build.warnings)
+    waterfalls = build.resolved.profiles["p"].decks[ModelType.LLM].waterfalls
+    # a bare name is the served model before the alias of the same name, else the alias
+    assert (waterfalls["w"].path, waterfalls["w"].backend) == (("w", "gpt"), "openai")
+    assert (waterfalls["v"].path, waterfalls["v"].backend) == (("v", "fast", "gpt"), "openai")
+
+
+def test_reference_errors_of_the_current_layout(tmp_path: Path) -> None:
+    deck = DECK.replace('fast = "gpt"', 'fast = "gpt"\nlater = "~nowhere"') + (
+        '[llm.waterfalls]\nu = ["$q", "gpt"]\n'
+        '[llm.presets]\np = { model = "$q", temperature = 0.5 }\n'
+        'q = { model = "gpt", temperature = 0.5 }\n'
+    )
+    assert failure(tmp_path, deck__1_llm_deck_dot_toml=deck) == [
+        "deck/1_llm_deck.toml:8:1: llm.aliases.later: no waterfall named `nowhere`",
+        "deck/1_llm_deck.toml:19:1: llm.waterfalls.u[0]: `$q` names a preset, but a waterfall "
+        "step must point at a model or alias\n  hint: point it at the preset's model instead",
+        "deck/1_llm_deck.toml:21:7: llm.presets.p.model: `$q` names a preset, but a preset must "
+        "point at a model or alias\n  hint: point it at the preset's model instead",
+    ]
+
+
+def test_a_name_of_another_model_type_says_which_types_declare_it(tmp_path: Path) -> None:
+    models = MODELS["backends/openai.toml"] + '[gpt-img]\nhandle = "gpt"\nmodel_type = "img_gen"\n'
+    deck = DECK + '[search.aliases]\ns = "gpt"\n'
+    build = compiled(tmp_path, deck__1_llm_deck_dot_toml=deck, backends__openai_dot_toml=models)
+    alias = build.resolved.profiles["p"].decks[ModelType.SEARCH].aliases["s"]
+    assert alias.reason == (
+        "s: `gpt` is not a declared search model, alias or waterfall (it is declared as: "
+        "img_gen, llm)"
+    )
+
+
+def test_reasoning_checks_name_the_field_and_the_inactive_profile(tmp_path: Path) -> None:
+    profiles = PROFILE_P + '[profiles.q]\ndescription = "d"\ndefault = "mistral"\n'
+    deck = DECK + (
+        '[llm.presets]\nr = { model = "small", temperature = 1, reasoning_effort = "none" }\n'
+        'b = { model = "small", temperature = 1, reasoning_budget = 100 }\n'
+    )
+    refused = (
+        "deck/1_llm_deck.toml:19:41: llm.presets.b.reasoning_budget: {warning}preset `b` sets "
+        'reasoning_budget = 100, but model small (backend mistral) has thinking_mode = "none": '
+        "Pipelex refuses the call{note}\n  see also backends/mistral.toml:6:1\n  hint: remove "
+        "reasoning_budget, or point the preset at a model that reasons"
+    )
+    build = compiled(
+        tmp_path, routing_profiles_dot_toml=routing(profiles), deck__1_llm_deck_dot_toml=deck
+    )
+    assert [str(w) for w in build.warnings] == [
+        SEARCH_GPT.format(line=16),
+        refused.format(warning="warning: ", note=" (under profile q, which is not active)"),
+    ]
+    assert failure(
+        tmp_path, routing_profiles_dot_toml=routing(profiles, "q"), deck__1_llm_deck_dot_toml=deck
+    ) == [refused.format(warning="", note="")]
+
+
+def test_a_waterfall_in_a_cycle_is_followed_once(tmp_path: Path) -> None:
+    """Cycles are errors, but the resolve stage still records a bounded walk for each."""
+    deck = DECK + '[llm.waterfalls]\nw = ["~w", "gpt"]\n'
+    resolved, problems = analyse(load_sources(config(tmp_path, deck__1_llm_deck_dot_toml=deck)))
+    assert "reference cycle: ~w -> ~w" in [p.message for p in problems]
+    assert resolved is not None
+    w = resolved.profiles["p"].decks[ModelType.LLM].waterfalls["w"]
+    assert (w.path, w.backend) == (("w", "gpt"), "openai")
+    assert [(s.ref, s.reason) for s in w.skipped] == [("~w", "w: unresolvable waterfall")]

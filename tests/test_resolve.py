@@ -159,7 +159,7 @@ def test_alias_and_preset_may_share_a_name_and_explicit_forms_select() -> None:
 
 def test_preset_pointing_at_a_preset_is_an_error() -> None:
     (error,) = errors_of('[llm_presets]\np = { llm_handle = "m1" }\nq = { llm_handle = "$p" }\n')
-    assert "`$p` names a preset, but an preset must point at a model or alias" in error
+    assert "`$p` names a preset, but a preset must point at a model or alias" in error
 
 
 def test_alias_shadowing_a_model_warns() -> None:

@@ -55,13 +55,13 @@ class _DeckChecks:
                     )
                 )
             for target in alias.targets:
-                problems += self.handle(target, f"alias {alias.name}", "alias")
+                problems += self.handle(target, f"alias {alias.name}", "an alias")
         for waterfall in deck.waterfalls.values():
             for step in waterfall.steps:
-                problems += self.handle(step, f"waterfall {waterfall.name}", "waterfall step")
+                problems += self.handle(step, f"waterfall {waterfall.name}", "a waterfall step")
         problems += _cycles(deck, sigils=self.current)
         for preset in deck.presets.values():
-            problems += self.handle(preset.target, f"preset {preset.name}", "preset")
+            problems += self.handle(preset.target, f"preset {preset.name}", "a preset")
         for table in (deck.choice_defaults, deck.choice_overrides):
             for choice in table.values():
                 if choice.ref is not None:
@@ -69,14 +69,16 @@ class _DeckChecks:
         return problems
 
     def handle(self, ref: Ref, owner: str, what: str) -> list[DeckError]:
-        """``ref`` (written by ``owner``, an alias or preset ``what``) names a model or alias."""
+        """``ref`` (written by ``owner``: ``what`` says what it is, "an alias", "a preset"...) names
+        a model or alias."""
         deck = self.deck
         if ref.kind is RefKind.PRESET:
             return [
                 LLMHandleNotFoundError(
-                    f"`{ref.text}` names a preset, but an {what} must point at a model or alias",
+                    f"`{ref.text}` names a preset, but {what} must point at a model or alias",
                     span=ref.span,
-                    hint="point it at the preset's llm_handle instead",
+                    hint=f"point it at the preset's {'model' if self.current else 'llm_handle'} "
+                    "instead",
                 )
             ]
         if ref.kind is RefKind.ALIAS and ref.name not in deck.aliases:
@@ -167,7 +169,7 @@ class _DeckChecks:
                     hint=did_you_mean(ref.name, [*deck.presets, *deck.aliases, *self.models]),
                 )
             ]
-        return self.handle(ref, f"choice {ref.span.key_path[-1]}", "choice")
+        return self.handle(ref, f"choice {ref.span.key_path[-1]}", "a choice")
 
 
 def _cycles(deck: Deck, *, sigils: bool = False) -> list[DeckError]:

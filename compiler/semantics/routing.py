@@ -73,7 +73,7 @@ def _place(
 ) -> Placement:
     profile = plan.profile.name
     if config.dialect.lenient:
-        refused = _refused(config, plan.profile, key, passed)
+        refused = _refused(plan.profile, key, passed)
         if refused is not None:
             return refused
     position = index.exact(key.name)
@@ -150,9 +150,7 @@ def _place(
     return Placement(key, found, RuleKind.SEARCH, passed=passed, start=start, found=end)
 
 
-def _refused(
-    config: Config, profile: Profile, key: ModelKey, passed: tuple[Route, ...]
-) -> Placement | None:
+def _refused(profile: Profile, key: ModelKey, passed: tuple[Route, ...]) -> Placement | None:
     """In pipelex-0.92 a route (not an optional one) to a disabled backend makes its profile
     unbootable: the models it matches are unavailable under that profile."""
     route = next((r for r in passed if not r.optional), None)
