@@ -580,3 +580,16 @@ def test_a_waterfall_in_a_cycle_is_followed_once(tmp_path: Path) -> None:
     w = resolved.profiles["p"].decks[ModelType.LLM].waterfalls["w"]
     assert (w.path, w.backend) == (("w", "gpt"), "openai")
     assert [(s.ref, s.reason) for s in w.skipped] == [("~w", "w: unresolvable waterfall")]
+
+
+def test_a_fallback_order_of_disabled_backends_searches_internal_only(tmp_path: Path) -> None:
+    """Pipelex filters fallback_order to the enabled backends first: empty, it is no order."""
+    profiles = '[profiles.p]\ndescription = "d"\ndefault = "openai"\nfallback_order = ["mistral"]\n'
+    backends = BACKENDS.replace("[mistral]", "[mistral]\nenabled = false")
+    build = compiled(
+        tmp_path, routing_profiles_dot_toml=routing(profiles), backends_dot_toml=backends
+    )
+    plan = build.resolved.profiles["p"].plan
+    assert (plan.search_order, plan.internal_only) == (("internal",), True)
+    pdf = build.resolved.profiles["p"].placements[ModelKey(ModelType.TEXT_EXTRACTOR, "pdf")]
+    assert (pdf.backend, pdf.found is not None and pdf.found.internal_only) == ("internal", True)

@@ -72,6 +72,8 @@ class RoutingPlan:
     routes: tuple[Route, ...]  # the routes whose backend is enabled, in declaration order
     start: Start | None
     search_order: tuple[str, ...]  # enabled fallback_order backends, then the other enabled ones
+    # pipelex-0.92 and no enabled fallback_order: the search is of `internal` alone
+    internal_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

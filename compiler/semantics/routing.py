@@ -29,16 +29,18 @@ def plan_profile(config: Config, profile: Profile) -> RoutingPlan:
     search = list(
         dict.fromkeys(b.backend for b in profile.fallback_order if b.backend in enabled_set)
     )
-    if search or config.dialect.searches_all_after_default:
-        search += [b for b in enabled if b not in search]
-    else:  # pipelex-0.92 without fallback_order: only the software-only backend is tried
+    internal_only = not search and not config.dialect.searches_all_after_default
+    if internal_only:  # pipelex-0.92 without an enabled fallback_order: only `internal` is tried
         search = [INTERNAL] if INTERNAL in enabled_set else []
+    else:
+        search += [b for b in enabled if b not in search]
     return RoutingPlan(
         profile=profile,
         enabled=frozenset(enabled_set),
         routes=tuple(r for r in profile.routes if r.backend in enabled_set),
         start=start,
         search_order=tuple(search),
+        internal_only=internal_only,
     )
 
 
@@ -103,8 +105,7 @@ def _place(
             reason=f"the default backend of profile {profile}, {default.backend}, is disabled",
         )
     start = plan.start
-    no_match = start is None and not config.dialect.searches_all_after_default
-    if no_match and plan.search_order and config.serves(INTERNAL, key):  # internal serves it
+    if start is None and INTERNAL in plan.search_order and config.serves(INTERNAL, key):
         end = SearchEnd(INTERNAL, False, config.backends[INTERNAL].span, internal_only=True)
         return Placement(key, INTERNAL, RuleKind.SEARCH, passed=passed, found=end)
     if start is None:
@@ -125,9 +126,7 @@ def _place(
         return Placement(key, start.backend, start.rule, passed=passed, start=start)
     ranks = [rank[b] for b in config.models[key] if b in rank]  # its servers, not every backend
     found = plan.search_order[min(ranks)] if ranks else None
-    internal_only = (
-        not plan.profile.fallback_order and not config.dialect.searches_all_after_default
-    )
+    internal_only = plan.internal_only
     if found is None:
         role = "the default" if start.rule is RuleKind.DEFAULT else "first in fallback_order"
         others = (
