@@ -593,3 +593,26 @@ def test_a_fallback_order_of_disabled_backends_searches_internal_only(tmp_path: 
     assert (plan.search_order, plan.internal_only) == (("internal",), True)
     pdf = build.resolved.profiles["p"].placements[ModelKey(ModelType.TEXT_EXTRACTOR, "pdf")]
     assert (pdf.backend, pdf.found is not None and pdf.found.internal_only) == ("internal", True)
+
+
+def test_an_enabled_backend_must_have_a_model_file_declaring_a_model(tmp_path: Path) -> None:
+    """Pipelex refuses to boot otherwise, whichever profile is active (internal may be empty)."""
+    backends = BACKENDS + "[spare]\n"
+    (missing,) = failure(tmp_path / "a", backends_dot_toml=backends)
+    assert missing == (
+        "backends.toml:6:1: spare: backend `spare` serves no models: backends/spare.toml not "
+        "found\n  hint: create backends/spare.toml with one table per model, or set "
+        "`enabled = false`"
+    )
+    (empty,) = failure(
+        tmp_path / "b",
+        backends_dot_toml=backends,
+        backends__spare_dot_toml='[defaults]\nsdk = "s"\n',
+        backends__internal_dot_toml="",
+    )
+    assert empty.startswith(
+        "backends/spare.toml: backend `spare` is enabled but backends/spare.toml declares no model"
+    )
+    disabled = backends.replace("[spare]", "[spare]\nenabled = false")
+    warnings = compiled(tmp_path / "c", backends_dot_toml=disabled).warnings
+    assert not [w for w in warnings if "spare" in w.message]

@@ -24,6 +24,7 @@ from compiler.core.errors import (
 from compiler.core.ir import (
     CONSTRAINT_KEYS,
     CREDENTIAL_KEYS,
+    INTERNAL,
     KNOWN_BACKEND_KEYS,
     Backend,
     BackendRef,
@@ -72,6 +73,15 @@ def build_config(sources: SourceSet) -> tuple[Config, list[DeckError]]:
             )
             for spec in specs:
                 models.setdefault(spec.key, {})[name] = spec
+            if current and not specs and backends[name].enabled and name != INTERNAL:
+                problems.append(
+                    ModelsManagerError(
+                        f"backend `{name}` is enabled but {file.path} declares no model",
+                        location=Location(file.path),
+                        hint=f"list the models {name} serves, or set `enabled = false` for it "
+                        "in backends.toml (Pipelex refuses to boot otherwise)",
+                    )
+                )
     profiles, active, active_span = _profiles(sources.routing, backends, dialect, problems)
     decks = (
         current_decks(sources.decks, problems) if current else seed_deck(sources.decks, problems)

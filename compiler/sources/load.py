@@ -328,7 +328,9 @@ def load_sources(root: Path) -> SourceSet:
             else:
                 ignored[override] = over.sha256
 
-    models, model_warnings, unused = _load_model_files(root, loaded.get(BACKENDS_FILE), problems)
+    models, model_warnings, unused = _load_model_files(
+        root, loaded.get(BACKENDS_FILE), problems, required=dialect is Dialect.PIPELEX_0_92
+    )
     if problems:
         raise CompileFailed(problems)
     return SourceSet(
@@ -368,10 +370,11 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
 
 
 def _load_model_files(
-    root: Path, backends: SourceFile | None, problems: list[DeckError]
+    root: Path, backends: SourceFile | None, problems: list[DeckError], *, required: bool
 ) -> tuple[dict[str, SourceFile], list[DeckError], dict[str, str]]:
     """Read ``backends/<name>.toml`` for every declared backend whose name is safe; hash the
-    files no declared backend uses."""
+    files no declared backend uses.  An enabled backend without its file is a warning, or an
+    error when ``required`` (Pipelex's current layout refuses to boot then)."""
     models: dict[str, SourceFile] = {}
     warnings: list[DeckError] = []
     ignored: dict[str, str] = {}
@@ -385,15 +388,15 @@ def _load_model_files(
         if not (root / rel).is_file():
             table = backends.data[name]
             if table.get("enabled", True) is not False:
-                warnings.append(
-                    ModelsManagerError(
-                        f"backend `{name}` serves no models: {rel} not found",
-                        location=backends.locate((name,)),
-                        key_path=(name,),
-                        hint=f"create {rel} with one table per model",
-                        severity=Severity.WARNING,
-                    )
+                missing = ModelsManagerError(
+                    f"backend `{name}` serves no models: {rel} not found",
+                    location=backends.locate((name,)),
+                    key_path=(name,),
+                    hint=f"create {rel} with one table per model"
+                    + (", or set `enabled = false`" if required else ""),
+                    severity=Severity.ERROR if required else Severity.WARNING,
                 )
+                (problems if required else warnings).append(missing)
             continue
         try:
             models[name] = _read(root, rel, ModelsManagerError, "model file")
