@@ -16,6 +16,7 @@ neither the network nor Pipelex.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -126,3 +127,32 @@ def test_choices_and_presets_read_plainly(deck: ModuleType) -> None:
     # An image choice naming an alias takes the family's default quality; disabled fal is skipped.
     image = deck.choice("choice_default", model_type="img_gen")
     assert (image.model, image.backend, image.quality) == ("gpt-img", "openai", "medium")
+
+
+def test_compile_check_and_validate_work_on_the_current_layout(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from compiler.cli import cli
+
+    config = tmp_path / "inference"
+    shutil.copytree(EXAMPLE, config)
+    out = tmp_path / "generated"
+    args = ["--config-dir", str(config), "--out", str(out)]
+    runner = CliRunner()
+    compiled_now = runner.invoke(cli, ["compile", *args])
+    assert compiled_now.exit_code == 0, compiled_now.stderr
+    assert runner.invoke(cli, ["check", *args]).exit_code == 0
+    override = config / "routing_profiles_override.toml"
+    override.write_text(override.read_text() + "\n# an edit\n")
+    assert runner.invoke(cli, ["check", *args]).exit_code == 1  # an override file is a source
+    checked = runner.invoke(cli, ["validate", "inference", *args, "--format", "json"])
+    assert checked.exit_code in (0, 1), checked.stderr
+    assert all(finding["severity"] != "error" for finding in json.loads(checked.stdout))
+
+
+@pytest.mark.parametrize("config_dir", [EXAMPLE, ROOT / ".pipelex" / "inference"], ids=str)
+def test_check_hashes_exactly_the_files_the_compile_read(config_dir: Path) -> None:
+    """Override files and nested deck files included: else `check` calls a fresh output stale."""
+    from compiler.emit.freshness import source_hashes
+
+    assert source_hashes(config_dir) == dict(compiled(config_dir).resolved.config.sources)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -173,3 +174,16 @@ def test_disabled_default_shadowing_alias_and_missing_temperature(tmp_path: Path
         }
         assert _answer(llm_after.presets["bare"]) == _answer(llm_before.presets["bare"])
         assert _answer(llm_after.waterfalls["chain"]) == _answer(llm_before.aliases["chain"])
+
+
+def test_an_enabled_backend_serving_nothing_is_noted(tmp_path: Path) -> None:
+    """The seed's layout warns about it; the current one refuses it: migrate says so."""
+    config = tmp_path / "seed"
+    shutil.copytree(EXAMPLE, config)
+    backends = config / "backends.toml"
+    backends.write_text(backends.read_text() + "\n[spare]\n")
+    notes = [str(n) for n in _migrate(config).notes]
+    assert any(
+        n.startswith("backends.toml:") and "backend `spare` is enabled but serves no model" in n
+        for n in notes
+    ), notes

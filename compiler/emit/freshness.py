@@ -20,7 +20,14 @@ from compiler import __version__
 from compiler.core.resources import package_dir, schema_dir, templates_dir
 
 MANIFEST = "deck.manifest.json"
-SOURCE_GLOBS = ("backends.toml", "routing_profiles.toml", "backends/*.toml", "deck/*.toml")
+SOURCE_GLOBS = (
+    "backends.toml",
+    "routing_profiles.toml",
+    "backends_override.toml",
+    "routing_profiles_override.toml",
+    "backends/*.toml",
+    "deck/**/*.toml",
+)
 
 
 class State(enum.Enum):

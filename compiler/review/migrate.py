@@ -161,6 +161,15 @@ def migrate(sources: SourceSet, config: Config, texts: Mapping[str, str]) -> Mig
     files[ROUTING_FILE] = _routing(sources.routing, config, notes)
     for backend, file in sources.models.items():
         files[file.path] = _model_file(backend, file, notes)
+    for name, backend_ in config.backends.items():
+        served = any(name in specs for specs in config.models.values())
+        if backend_.enabled and not served and name != INTERNAL:
+            notes.at(
+                backend_.span.location,
+                f"backend `{name}` is enabled but serves no model: pipelex-0.92 refuses to boot "
+                "then; list its models in its file, or disable it (routes to it then stop "
+                "matching)",
+            )
     deck = config.decks[ModelType.LLM]
     files[DECK_FILES[ModelType.LLM]] = _llm_deck(deck, notes)
     for model_type, table in FAMILY_TABLES.items():
