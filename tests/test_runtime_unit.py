@@ -208,6 +208,17 @@ def test_credentials_name_every_missing_variable(
     assert a.credentials() == {"api_key": "k", "endpoint": "https://a.test"}
 
 
+def test_credentials_read_secrets_from_the_source_given(
+    deck: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bare `${A_KEY}` is a secret (Pipelex's rule): the environment unless a source is given."""
+    monkeypatch.setenv("A_KEY", "from-env")
+    a = deck.backend("a")
+    assert a.credentials({"A_KEY": "from-vault"})["api_key"] == "from-vault"
+    with pytest.raises(deck.MissingCredentialError, match="A_KEY"):
+        a.credentials({})
+
+
 # --- records ----------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from .records import Backend
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 __all__ = ["BackendRecord", "backend"]
@@ -28,7 +29,7 @@ class BackendRecord(Backend):
 
     __slots__ = ()
 
-    def _expanded(self, texts: dict[str, Any]) -> dict[str, Any]:
+    def _expanded(self, texts: dict[str, Any], secrets: Mapping[str, str] | None) -> dict[str, Any]:
         from .envvars import expand
         from .lookup import MissingCredentialError
 
@@ -36,7 +37,7 @@ class BackendRecord(Backend):
         missing: dict[str, str] = {}  # variable -> the first key that needs it
         for key, text in texts.items():
             if isinstance(text, str):
-                text, unset = expand(text, os.environ)
+                text, unset = expand(text, os.environ, secrets)
                 for var in unset:
                     missing.setdefault(var, key)
             values[key] = text
@@ -49,15 +50,19 @@ class BackendRecord(Backend):
             )
         return values
 
-    def credentials(self) -> dict[str, str]:
-        """Each credential with its ``${VAR}``/``${VAR:-default}`` references read from the
-        environment now; raises :class:`MissingCredentialError` naming every unset variable."""
-        return self._expanded(dict(self.credential_refs))
+    def credentials(self, secrets: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Each credential with its ``${...}`` references read now: ``env:`` parts from the
+        environment, ``secret:`` and bare parts from ``secrets`` (the environment when None), a
+        chain ``${env:A|secret:B}`` part by part; raises :class:`MissingCredentialError` naming
+        every unset variable."""
+        return self._expanded(dict(self.credential_refs), secrets)
 
-    def resolved_options(self) -> dict[str, str | float | bool]:
-        """The provider options, with ``${VAR}`` references in strings read from the
-        environment now."""
-        return self._expanded(dict(self.options))
+    def resolved_options(
+        self, secrets: Mapping[str, str] | None = None
+    ) -> dict[str, str | float | bool]:
+        """The provider options, with ``${...}`` references in strings read now (as
+        :meth:`credentials` reads them)."""
+        return self._expanded(dict(self.options), secrets)
 
 
 _backends: dict[str, BackendRecord] = {}
