@@ -60,7 +60,10 @@ def differences(
     found: list[str] = []
 
     def same(what: str, ours: object, theirs: object) -> None:
-        if ours != theirs:
+        if isinstance(ours, dict) and isinstance(theirs, dict):  # one line per differing key
+            for key in sorted(ours.keys() | theirs.keys()):
+                same(f"{what} {key}", ours.get(key), theirs.get(key))
+        elif ours != theirs:
             found.append(f"{what}: deckc {ours!r}, Pipelex {theirs!r}")
 
     def fields(what: str, record: Any, setting: dict[str, Any]) -> None:
