@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CONFIG_DIR := .pipelex/inference
 OUT := generated
-LINTED := compiler tests generated tools bench fuzz
+LINTED := compiler tests generated tools bench fuzz conformance
 
 .PHONY: compile check test test-fast lint records bench fuzz mutation clean litellm
 

@@ -101,7 +101,7 @@ def ms(seconds: float) -> str:
 
 
 def runtime_figures(repeats: int) -> list[Figure]:
-    from tests.conftest import import_generated  # the committed example, as a fresh package
+    from conformance.compare import import_generated  # the committed example, as a fresh package
 
     deck = import_generated(ROOT / "generated")
     lock = _lock(ROOT / "generated")
@@ -181,7 +181,7 @@ class Deck:
 
 def kit_runtime_figures(out_dir: Path, repeats: int) -> list[Figure]:
     """Look-ups of other model types in Pipelex 0.92.2's kit, beside a bare dict look-up."""
-    from tests.conftest import import_generated
+    from conformance.compare import import_generated
 
     deck = import_generated(out_dir)
     lock = _lock(out_dir)

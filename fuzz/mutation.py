@@ -47,6 +47,7 @@ COPIED = [
     ".pipelex",
     "tools",
     "examples",
+    "conformance",
 ]
 COPIED_FILES = ["pyproject.toml", "README.md"]
 CONFIG = f"""
@@ -54,7 +55,8 @@ CONFIG = f"""
 source_paths = ["compiler/"]
 only_mutate = {MUTATED!r}
 also_copy = [
-    "tests/", "fuzz/", "schema/", "templates/", "generated/", ".pipelex/", "tools/", "examples/"
+    "tests/", "fuzz/", "schema/", "templates/", "generated/", ".pipelex/", "tools/", "examples/",
+    "conformance/",
 ]
 pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x"]
 pytest_add_cli_args_test_selection = {TESTS!r}

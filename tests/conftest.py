@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
-import uuid
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from click.testing import CliRunner, Result
@@ -60,19 +56,6 @@ def sources_from_texts(files: dict[str, str]) -> SourceSet:
 def compile_texts(files: dict[str, str]) -> Build:
     files = {"deck/base_deck.toml": "", **files}
     return compile_sources(sources_from_texts(files))
-
-
-def import_generated(out_dir: Path) -> ModuleType:
-    """Import ``out_dir`` as a fresh package (unique name) and return its ``deck`` module."""
-    name = f"deckc_generated_{uuid.uuid4().hex}"
-    spec = importlib.util.spec_from_file_location(
-        name, out_dir / "__init__.py", submodule_search_locations=[str(out_dir)]
-    )
-    assert spec is not None and spec.loader is not None
-    package = importlib.util.module_from_spec(spec)
-    sys.modules[name] = package
-    spec.loader.exec_module(package)
-    return importlib.import_module(f"{name}.deck")
 
 
 @pytest.fixture

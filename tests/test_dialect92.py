@@ -299,7 +299,7 @@ def test_reasoning_on_a_model_that_does_not_think_is_refused(tmp_path: Path) -> 
 
 
 def test_choice_records_carry_the_family_defaults(tmp_path: Path) -> None:
-    from tests.conftest import import_generated
+    from conformance.compare import import_generated
 
     build = compiled(tmp_path / "config")
     out = tmp_path / "out"

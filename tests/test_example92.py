@@ -26,7 +26,7 @@ import pytest
 from compiler.core.errors import Severity
 from compiler.core.ir import Dialect, ModelType
 from compiler.pipeline import Build
-from tests.pipelex_answers import compiled, differences, imported, recorded_profiles
+from conformance.compare import compiled, differences, imported, recorded_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "pipelex-0.92" / "inference"

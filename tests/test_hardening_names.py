@@ -15,8 +15,9 @@ import pytest
 
 from compiler.emit.write import write_outputs
 from compiler.pipeline import compile_dir
+from conformance.compare import import_generated
 from fuzz.configs import toml_document
-from tests.conftest import ROOT, import_generated
+from tests.conftest import ROOT
 
 HOSTILE = [
     'quote"d',

@@ -20,7 +20,8 @@ from click.testing import CliRunner
 
 from compiler.cli import cli
 from compiler.runtime import envvars as envrefs
-from tests.conftest import EXAMPLE, import_generated
+from conformance.compare import import_generated
+from tests.conftest import EXAMPLE
 
 CANARY = "c4n4ry-7f3a9c"
 

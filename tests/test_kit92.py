@@ -18,7 +18,7 @@ import pytest
 from compiler.core.errors import Severity
 from compiler.core.ir import Dialect
 from compiler.pipeline import Build
-from tests.pipelex_answers import compiled, differences, imported, recorded_profiles
+from conformance.compare import compiled, differences, imported, recorded_profiles
 from tools.pipelex_kit import extract_kit
 
 ANSWERS = Path(__file__).parent / "kit92" / "pipelex_answers.json"

@@ -18,7 +18,7 @@ from compiler.emit.lock import Lockfile
 from compiler.emit.views import HANDLES_PER_SECTION, SPECS_PER_SECTION
 from compiler.emit.write import write_outputs
 from compiler.pipeline import compile_dir
-from tests.conftest import import_generated
+from conformance.compare import import_generated
 from tests.test_runtime import check_against_lock
 
 MEDIUM = SHAPES["medium"]

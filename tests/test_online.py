@@ -549,7 +549,7 @@ def test_only_the_model_types_a_listing_holds_are_compared() -> None:
     """Mistral lists its chat models, not its OCR engines: only the LLMs routed there are
     compared with the listing; OpenAI-compatible listings hold image models too."""
     from compiler.review.online import Api, routed_models
-    from tests.pipelex_answers import compiled
+    from conformance.compare import compiled
 
     resolved = compiled(ROOT / "examples" / "pipelex-0.92" / "inference").resolved
     everything = {m.name for m in routed_models(resolved, "mistral")}

@@ -20,7 +20,8 @@ from compiler.emit.lock import Lockfile, Resolution, Routing
 from compiler.emit.lockread import parse_lock
 from compiler.emit.write import write_outputs
 from compiler.pipeline import compile_dir
-from tests.conftest import GENERATED, ROOT, compiling_case_dirs, import_generated
+from conformance.compare import import_generated
+from tests.conftest import GENERATED, ROOT, compiling_case_dirs
 
 VALID_CASES = compiling_case_dirs()
 

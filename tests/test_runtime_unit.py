@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from compiler.emit.render import runtime_sources
 from compiler.runtime import envvars, references
 from compiler.runtime.frozen import FrozenDict, Record, thaw
-from tests.conftest import GENERATED, import_generated
+from conformance.compare import import_generated
+from tests.conftest import GENERATED
 
 # A deck written by hand: two profiles; models m1 (backend a) and x (backend b, unavailable
 # under q); alias best -> m1; alias x (shadowed by the model x: reached as @x only); waterfall w;

@@ -1,4 +1,5 @@
-"""Compare deckc's answers with Pipelex's own (recorded by ``tools/pipelex_answers.py``).
+"""Compare deckc's answers with Pipelex's own (recorded by ``tools/pipelex_answers.py`` and
+``tools/pipelex_answers_010.py``).
 
 Every served (model type, handle), alias, waterfall, preset and choice of one profile is asked of
 the generated runtime and compared with what Pipelex answered; a difference is one line saying
@@ -7,7 +8,11 @@ what was asked and both answers.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
+import sys
+import uuid
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,7 +20,19 @@ from typing import Any
 from compiler.core.ir import ModelType
 from compiler.emit.origin import Origin
 from compiler.pipeline import Build, compile_dir
-from tests.conftest import import_generated
+
+
+def import_generated(out_dir: Path) -> ModuleType:
+    """Import ``out_dir`` as a fresh package (unique name) and return its ``deck`` module."""
+    name = f"deckc_generated_{uuid.uuid4().hex}"
+    spec = importlib.util.spec_from_file_location(
+        name, out_dir / "__init__.py", submodule_search_locations=[str(out_dir)]
+    )
+    assert spec is not None and spec.loader is not None
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module(f"{name}.deck")
 
 
 def recorded_profiles(answers_file: Path, label: str) -> dict[str, Any]:
@@ -76,7 +93,7 @@ def differences(
         served = {h: r.backend for h, r in ours.routing.items() if r.backend is not None}
         same(f"{model_type} served", served, answers["served"])
         for sigil, table in (("@", "aliases"), ("~", "waterfalls")):
-            for name, answer in answers[table].items():
+            for name, answer in answers.get(table, {}).items():
                 got = _outcome(deck.resolve, f"{sigil}{name}", profile, model_type)
                 same(f"{model_type} {table} {name}", got, _expected(answer))
         for name, answer in answers["presets"].items():

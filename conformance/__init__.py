@@ -1,0 +1,1 @@
+"""Differential conformance: deckc against Pipelex itself (`make conformance`)."""
