@@ -616,3 +616,25 @@ def test_an_enabled_backend_must_have_a_model_file_declaring_a_model(tmp_path: P
     disabled = backends.replace("[spare]", "[spare]\nenabled = false")
     warnings = compiled(tmp_path / "c", backends_dot_toml=disabled).warnings
     assert not [w for w in warnings if "spare" in w.message]
+
+
+def test_a_doc_gen_choice_must_reach_an_engine_that_makes_that_document(tmp_path: Path) -> None:
+    """Pipelex refuses the step at use (DocGenModelCapabilityError); deckc at compile time."""
+    models = dict(MODELS)
+    models["backends/internal.toml"] += (
+        '[printer]\nsdk = "reportlab"\nmodel_type = "doc_gen"\ninputs = ["layout"]\n'
+        'outputs = ["pdf"]\n'
+    )
+    files = {k.replace("/", "__").replace(".", "_dot_"): v for k, v in models.items()}
+    good = DECK + '[doc_gen.choice_defaults]\n"pdf.layout" = "printer"\n'
+    build = compiled(tmp_path / "good", deck__1_llm_deck_dot_toml=good, **files)
+    assert build.lock.decks[ModelType.DOC_GEN].choices["pdf.layout"].target == "printer"
+    bad = DECK + '[doc_gen.choice_defaults]\n"docx.layout" = "printer"\n'
+    (problem,) = failure(tmp_path / "bad", deck__1_llm_deck_dot_toml=bad, **files)
+    assert problem == (
+        'deck/1_llm_deck.toml:18:1: doc_gen.choice_defaults."docx.layout": doc_gen choice '
+        "`docx.layout` reaches engine printer (backend internal), which does not make a docx "
+        "from layout (inputs ['layout'], outputs ['pdf']): Pipelex refuses the step\n"
+        "  see also backends/internal.toml:4:1\n"
+        "  hint: name an engine with `layout` in its inputs and `docx` in its outputs"
+    )

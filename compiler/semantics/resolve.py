@@ -43,6 +43,10 @@ from compiler.semantics.routing import route_profile
 
 def resolve(config: Config) -> tuple[Resolved, list[DeckError]]:
     problems = check_references(config)
+    choices = {
+        model_type: {kind: select_choice(deck, kind, config.dialect) for kind in deck.choice_kinds}
+        for model_type, deck in config.decks.items()
+    }
     profiles: dict[str, ProfileResolution] = {}
     for name, profile in config.profiles.items():
         plan, placements, routing_problems = route_profile(config, profile)
@@ -64,12 +68,53 @@ def resolve(config: Config) -> tuple[Resolved, list[DeckError]]:
                 waterfalls={w: resolver.waterfall(w) for w in deck.waterfalls},
                 presets=presets,
             )
+            if model_type is ModelType.DOC_GEN:
+                found = _check_doc_gen_choices(config, deck, choices[model_type], resolver, presets)
+                if inactive:
+                    note = f"under profile {name}, which is not active"
+                    found = [p.as_warning(note) for p in found]
+                problems += found
         profiles[name] = ProfileResolution(plan, placements, decks)
-    choices = {
-        model_type: {kind: select_choice(deck, kind, config.dialect) for kind in deck.choice_kinds}
-        for model_type, deck in config.decks.items()
-    }
     return Resolved(config, profiles, choices), problems
+
+
+def _check_doc_gen_choices(
+    config: Config,
+    deck: Deck,
+    selected: Mapping[str, SelectedChoice],
+    resolver: _Resolver,
+    presets: Mapping[str, Resolution],
+) -> list[DeckError]:
+    """A document generation choice ``"<format>.<source>"`` must reach an engine that prints
+    that format from that source (its ``outputs`` and ``inputs``), as Pipelex checks at use."""
+    problems: list[DeckError] = []
+    for kind, choice in selected.items():
+        written = deck.choice_defaults.get(kind)
+        if choice.target is None or written is None or written.ref is None:
+            continue
+        if choice.target_kind is ChoiceTarget.PRESET:
+            reached = presets.get(choice.target)
+        else:
+            reached = resolver.ref(written.ref)
+        if reached is None or reached.model is None or reached.backend is None:
+            continue
+        spec = config.spec(reached.backend, reached.model)
+        doc_format, _, source = kind.partition(".")
+        outputs, inputs = spec.fields.get("outputs") or [], spec.fields.get("inputs") or []
+        if doc_format in outputs and source in inputs:
+            continue
+        problems.append(
+            PresetValueError(
+                f"doc_gen choice `{kind}` reaches engine {spec.name} (backend {spec.backend}), "
+                f"which does not make a {doc_format} from {source} (inputs {list(inputs)}, "
+                f"outputs {list(outputs)}): Pipelex refuses the step",
+                span=written.span,
+                related=[spec.span],
+                hint=f"name an engine with `{source}` in its inputs and `{doc_format}` in its "
+                "outputs",
+            )
+        )
+    return problems
 
 
 class _Resolver:
