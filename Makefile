@@ -7,7 +7,7 @@ CONFIG_DIR := .pipelex/inference
 OUT := generated
 LINTED := compiler tests generated tools bench fuzz conformance
 
-.PHONY: compile check test test-fast lint records bench fuzz mutation clean litellm
+.PHONY: compile check test test-fast lint records bench fuzz mutation clean litellm conformance
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,31 @@ $(LITELLM_STAMP):
 	touch $(LITELLM_STAMP)
 
 litellm: $(LITELLM_STAMP)  ## the LiteLLM proxy for the `validate --online` integration test
+
+# Pipelex itself, each version in a virtualenv of its own (its pins must not touch deckc's):
+# `make conformance` asks it what it answers and compares deckc's answers with them.
+PIPELEX_SEED := 0.10.2
+PIPELEX_CURRENT := 0.92.2
+PIPELEX_SEED_STAMP := .venv-pipelex-0.10/.installed-$(PIPELEX_SEED)
+PIPELEX_CURRENT_STAMP := .venv-pipelex-0.92/.installed-$(PIPELEX_CURRENT)
+
+$(PIPELEX_SEED_STAMP):
+	rm -rf .venv-pipelex-0.10
+	$(PYTHON) -m venv .venv-pipelex-0.10
+	.venv-pipelex-0.10/bin/python -m pip install --quiet --upgrade pip
+	.venv-pipelex-0.10/bin/python -m pip install --quiet 'pipelex==$(PIPELEX_SEED)'
+	touch $@
+
+$(PIPELEX_CURRENT_STAMP):
+	rm -rf .venv-pipelex-0.92
+	$(PYTHON) -m venv .venv-pipelex-0.92
+	.venv-pipelex-0.92/bin/python -m pip install --quiet --upgrade pip
+	.venv-pipelex-0.92/bin/python -m pip install --quiet 'pipelex==$(PIPELEX_CURRENT)'
+	touch $@
+
+CONFORMANCE_EXAMPLES ?= 500
+conformance: $(STAMP) $(PIPELEX_SEED_STAMP) $(PIPELEX_CURRENT_STAMP)  ## deckc against Pipelex itself (both versions)
+	CONFORMANCE_EXAMPLES=$(CONFORMANCE_EXAMPLES) $(BIN)/python -m conformance.run
 
 compile: $(STAMP)  ## TOML sources -> generated/ (lockfile + runtime modules)
 	$(BIN)/deckc compile --config-dir $(CONFIG_DIR) --out $(OUT)
@@ -65,4 +90,5 @@ records: $(STAMP)  ## regenerate compiler/runtime/records.py from schema/deck.lo
 	$(BIN)/python tools/gen_records.py
 
 clean:
-	rm -rf $(VENV) $(LITELLM_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LITELLM_VENV) .venv-pipelex-0.10 .venv-pipelex-0.92 conformance-report
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis

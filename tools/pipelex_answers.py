@@ -68,20 +68,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
+from tools.pipelex_common import (
+    ConfigDir,
+    Json,
+    Scrubber,
+    error_answer,
+    parse_directory,
+)
+
 PIPELEX_VERSION = "0.92.2"
 ACTIVE_OVERRIDE_NAME = "routing_profiles_active_override.toml"
 ENV_REMOVED = ("RUN_MODE", "CODEX_CLOUD", "PIPELEX_ENV", "PIPELEXPATH")
 ENV_SET = {"DO_NOT_TRACK": "1", "PIPELEX_USAGE_STATS": "0", "PIPELEX_NO_DECK_NOTICE": "1"}
-
-Json = Any  # what json.dumps accepts
-
-
-@dataclass(frozen=True)
-class ConfigDir:
-    """One directory to answer for, and the label it is reported under."""
-
-    label: str
-    path: Path
 
 
 @dataclass(frozen=True)
@@ -132,23 +131,6 @@ def _jsonable(value: Any) -> Json:
     if isinstance(value, dict):
         return {str(key): _jsonable(item) for key, item in value.items()}
     return str(value)
-
-
-class _Scrubber:
-    """Writes the absolute paths of a boot's messages as `<LABEL>` and `<tmp>`."""
-
-    def __init__(self, replacements: list[tuple[str, str]]) -> None:
-        # Longest first, so a path inside another is replaced by the more specific name.
-        self.replacements = sorted(replacements, key=lambda pair: -len(pair[0]))
-
-    def __call__(self, text: str) -> str:
-        for path, name in self.replacements:
-            text = text.replace(path, name)
-        return text
-
-
-def _error(exc: BaseException, scrub: _Scrubber) -> dict[str, Json]:
-    return {"error": type(exc).__name__, "message": scrub(str(exc))}
 
 
 def _isolate_environment(scratch: Path) -> Path:
@@ -245,14 +227,14 @@ def _set_dummy_credentials(px: Pipelex, config: ConfigDir) -> None:
 
 
 def _declared_profiles(
-    px: Pipelex, config: ConfigDir, scrub: _Scrubber
+    px: Pipelex, config: ConfigDir, scrub: Scrubber
 ) -> tuple[str | None, list[str], dict[str, Json] | None]:
     """The active profile and every profile of the merged routing profile library, or its error."""
     paths = [config.path / "routing_profiles.toml", config.path / "routing_profiles_override.toml"]
     try:
         library = px.load_toml_merged(paths=paths)
     except Exception as exc:
-        return None, [], _error(exc, scrub)
+        return None, [], error_answer(exc, scrub)
     active = library.get("active")
     profiles = library.get("profiles")
     names = list(profiles) if isinstance(profiles, dict) else []
@@ -279,7 +261,7 @@ def _boot(
     active_in_files: str | None,
     scratch: Path,
     credentials: str,
-    scrub: _Scrubber,
+    scrub: Scrubber,
 ) -> dict[str, Json]:
     """Boot Pipelex's model manager on `config` with `profile` active, and record its answers."""
     routing_paths = [
@@ -310,7 +292,7 @@ def _boot(
                 deck_dir_path=str(config.path / "deck"),
             )
         except Exception as exc:
-            answer["boot"] = _error(exc, scrub)
+            answer["boot"] = error_answer(exc, scrub)
         else:
             answer["boot"] = "ok"
             answer["enabled_backends"] = manager.inference_backend_library.all_enabled_backends()
@@ -318,7 +300,7 @@ def _boot(
             try:
                 manager.validate_model_deck()
             except Exception as exc:
-                answer["validate"] = _error(exc, scrub)
+                answer["validate"] = error_answer(exc, scrub)
             else:
                 answer["validate"] = "ok"
             deck = manager.get_model_deck()
@@ -334,12 +316,12 @@ def _boot(
     return answer
 
 
-def _resolved(deck: Any, reference: str, model_type: Any, scrub: _Scrubber) -> dict[str, Json]:
+def _resolved(deck: Any, reference: str, model_type: Any, scrub: Scrubber) -> dict[str, Json]:
     """What the run's lookup gives for a reference: the served model, None, or the error."""
     try:
         spec = deck.get_optional_inference_model(model_handle=reference, model_type=model_type)
     except Exception as exc:
-        return _error(exc, scrub)
+        return error_answer(exc, scrub)
     if spec is None:
         return {"model": None, "backend": None}
     return {"model": spec.name, "backend": spec.backend_name}
@@ -369,7 +351,7 @@ def _choice_answer(
     source: str,
     choice: Any,
     resolve: Callable[[], Any],
-    scrub: _Scrubber,
+    scrub: Scrubber,
 ) -> dict[str, Json]:
     """A step naming no model: the kernel's setting for it, then the model a run calls with it."""
     answer: dict[str, Json] = {"from": source, "choice": _choice_repr(px, choice)}
@@ -378,20 +360,20 @@ def _choice_answer(
     try:
         setting = resolve()
     except Exception as exc:
-        answer.update(_error(exc, scrub))
+        answer.update(error_answer(exc, scrub))
         return answer
     answer["setting"] = setting.model_dump(mode="json")
     try:
         spec = deck.get_required_inference_model(model_handle=setting.model, model_type=model_type)
     except Exception as exc:
-        answer.update(_error(exc, scrub))
+        answer.update(error_answer(exc, scrub))
         return answer
     answer["model"] = spec.name
     answer["backend"] = spec.backend_name
     return answer
 
 
-def _choices(px: Pipelex, deck: Any, model_type: Any, scrub: _Scrubber) -> dict[str, Json]:
+def _choices(px: Pipelex, deck: Any, model_type: Any, scrub: Scrubber) -> dict[str, Json]:
     def one(source: str, choice: Any, resolve: Callable[[], Any]) -> dict[str, Json]:
         return _choice_answer(
             px, deck, model_type, source=source, choice=choice, resolve=resolve, scrub=scrub
@@ -467,7 +449,7 @@ def _choices(px: Pipelex, deck: Any, model_type: Any, scrub: _Scrubber) -> dict[
     return {}
 
 
-def _type_answers(px: Pipelex, deck: Any, model_type: Any, scrub: _Scrubber) -> dict[str, Json]:
+def _type_answers(px: Pipelex, deck: Any, model_type: Any, scrub: Scrubber) -> dict[str, Json]:
     """One model type's answers.
 
     - `served`: every (type, handle) the deck serves, handle -> backend.
@@ -509,14 +491,14 @@ def _type_answers(px: Pipelex, deck: Any, model_type: Any, scrub: _Scrubber) -> 
                 deck.is_model_handle_defined(model_handle=setting.model, model_type=model_type)
             )
         except Exception as exc:
-            entry["defined"] = _error(exc, scrub)
+            entry["defined"] = error_answer(exc, scrub)
         entry.update(_resolved(deck, setting.model, model_type, scrub))
         presets[name] = entry
     answers["presets"] = presets
     try:
         answers["choices"] = _choices(px, deck, model_type, scrub)
     except Exception as exc:
-        answers["choices"] = _error(exc, scrub)
+        answers["choices"] = error_answer(exc, scrub)
     match str(model_type):
         case "llm":
             answers["defaults"] = {"default_temperature": deck.llm_default_temperature}
@@ -533,7 +515,7 @@ def _answer_directory(
     scratch: Path,
     credentials: str,
 ) -> dict[str, Json]:
-    scrub = _Scrubber([(str(config.path), f"<{config.label}>"), (str(scratch), "<tmp>")])
+    scrub = Scrubber([(str(config.path), f"<{config.label}>"), (str(scratch), "<tmp>")])
     if credentials == "dummy":
         _set_dummy_credentials(px, config)
     active, declared, library_error = _declared_profiles(px, config, scrub)
@@ -559,19 +541,6 @@ def _answer_directory(
     return result
 
 
-def _parse_directory(argument: str) -> ConfigDir:
-    """`DIR` (labelled by the argument itself) or `LABEL=DIR`."""
-    path = Path(argument)
-    if not path.is_dir() and "=" in argument:
-        label, _, rest = argument.partition("=")
-        path = Path(rest)
-    else:
-        label = argument
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"not a directory: {argument}")
-    return ConfigDir(label=label, path=path.resolve())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Print, as JSON, what Pipelex 0.92 resolves for inference config directories."
@@ -579,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "directories",
         nargs="+",
-        type=_parse_directory,
+        type=parse_directory,
         metavar="[LABEL=]DIR",
         help="a directory shaped like .pipelex/inference/",
     )

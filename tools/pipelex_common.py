@@ -1,0 +1,52 @@
+"""What the two answer tools share (``pipelex_answers.py`` for Pipelex 0.92.2,
+``pipelex_answers_010.py`` for 0.10.2): the directories asked about, the scrubbing of absolute
+paths out of Pipelex's messages, and an error as an answer.  Standard library only: each tool
+runs in its own Pipelex virtualenv.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Json = Any  # what json.dumps accepts
+
+
+@dataclass(frozen=True)
+class ConfigDir:
+    """One directory to answer for, and the label it is reported under."""
+
+    label: str
+    path: Path
+
+
+class Scrubber:
+    """Writes the absolute paths of a boot's messages as `<LABEL>` and `<tmp>`."""
+
+    def __init__(self, replacements: list[tuple[str, str]]) -> None:
+        # Longest first, so a path inside another is replaced by the more specific name.
+        self.replacements = sorted(replacements, key=lambda pair: -len(pair[0]))
+
+    def __call__(self, text: str) -> str:
+        for path, name in self.replacements:
+            text = text.replace(path, name)
+        return text
+
+
+def error_answer(exc: BaseException, scrub: Scrubber) -> dict[str, Json]:
+    return {"error": type(exc).__name__, "message": scrub(str(exc))}
+
+
+def parse_directory(argument: str) -> ConfigDir:
+    """`DIR` (labelled by the argument itself) or `LABEL=DIR`."""
+    path = Path(argument)
+    if not path.is_dir() and "=" in argument:
+        label, _, rest = argument.partition("=")
+        path = Path(rest)
+    else:
+        label = argument
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"not a directory: {argument}")
+    return ConfigDir(label=label, path=path.resolve())
