@@ -53,7 +53,6 @@ objects are typed `Any` here.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import logging
@@ -73,8 +72,8 @@ from tools.pipelex_common import (
     ConfigDir,
     Json,
     Scrubber,
+    argument_parser,
     error_answer,
-    parse_directory,
 )
 
 PIPELEX_VERSION = "0.92.2"
@@ -542,31 +541,7 @@ def _answer_directory(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Print, as JSON, what Pipelex 0.92 resolves for inference config directories."
-    )
-    parser.add_argument(
-        "directories",
-        nargs="+",
-        type=parse_directory,
-        metavar="[LABEL=]DIR",
-        help="a directory shaped like .pipelex/inference/",
-    )
-    parser.add_argument(
-        "--profile",
-        action="append",
-        dest="profiles",
-        metavar="P",
-        help="routing profile to make active (repeatable; default: every declared profile)",
-    )
-    parser.add_argument(
-        "--credentials",
-        choices=("skip", "dummy"),
-        default="skip",
-        help="skip: keyless boot (default); dummy: resolve every ${VAR} to a dummy value",
-    )
-    parser.add_argument("-o", "--output", type=Path, help="write the JSON here (default: stdout)")
-    args = parser.parse_args(argv)
+    args = argument_parser("0.92", "").parse_args(argv)
     output: Path | None = args.output.resolve() if args.output else None
 
     started = time.perf_counter()

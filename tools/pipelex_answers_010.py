@@ -95,7 +95,6 @@ common module would mostly hold branches.
 
 from __future__ import annotations
 
-import argparse
 import filecmp
 import importlib
 import io
@@ -119,8 +118,8 @@ from tools.pipelex_common import (
     ConfigDir,
     Json,
     Scrubber,
+    argument_parser,
     error_answer,
-    parse_directory,
 )
 
 PIPELEX_VERSION = "0.10.2"
@@ -488,30 +487,7 @@ def _answer_directory(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Print, as JSON, what Pipelex 0.10 resolves for inference config directories."
-    )
-    parser.add_argument(
-        "directories",
-        nargs="+",
-        type=parse_directory,
-        metavar="[LABEL=]DIR",
-        help="a directory shaped like .pipelex/inference/ (seed layout)",
-    )
-    parser.add_argument(
-        "--profile",
-        action="append",
-        dest="profiles",
-        metavar="P",
-        help="routing profile to make active (repeatable; default: every declared profile)",
-    )
-    parser.add_argument(
-        "--credentials",
-        choices=("skip", "dummy"),
-        default="skip",
-        help="skip: keyless boot (default); dummy: resolve every ${VAR} to a dummy value",
-    )
-    parser.add_argument("-o", "--output", type=Path, help="write the JSON here (default: stdout)")
+    parser = argument_parser("0.10", " (seed layout)")
     parser.add_argument(
         "--timings", action="store_true", help="print each boot's duration to stderr"
     )

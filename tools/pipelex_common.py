@@ -50,3 +50,33 @@ def parse_directory(argument: str) -> ConfigDir:
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"not a directory: {argument}")
     return ConfigDir(label=label, path=path.resolve())
+
+
+def argument_parser(version: str, layout: str) -> argparse.ArgumentParser:
+    """The command line both tools take: directories, profiles, credentials, output."""
+    parser = argparse.ArgumentParser(
+        description=f"Print, as JSON, what Pipelex {version} resolves for inference config "
+        "directories."
+    )
+    parser.add_argument(
+        "directories",
+        nargs="+",
+        type=parse_directory,
+        metavar="[LABEL=]DIR",
+        help=f"a directory shaped like .pipelex/inference/{layout}",
+    )
+    parser.add_argument(
+        "--profile",
+        action="append",
+        dest="profiles",
+        metavar="P",
+        help="routing profile to make active (repeatable; default: every declared profile)",
+    )
+    parser.add_argument(
+        "--credentials",
+        choices=("skip", "dummy"),
+        default="skip",
+        help="skip: keyless boot (default); dummy: resolve every ${VAR} to a dummy value",
+    )
+    parser.add_argument("-o", "--output", type=Path, help="write the JSON here (default: stdout)")
+    return parser
