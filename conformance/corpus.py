@@ -11,11 +11,11 @@ text} (written by ``tomli_w``); :func:`write_config` puts one on disk.
   some disabled, at least one enabled; every backend has ``backends/<b>.toml`` in Pipelex's form
   (``default_sdk`` scalar or a per-model ``sdk``, top-level model tables, quoted dotted names),
   declaring 1-4 models, 2-10 in all, one handle at most once per file;
-- 1-3 profiles, each with a ``description``; the active one routes (exact, ``*``, ``p*``, ``*s``,
-  ``*c*``: the seed refuses any other star) and defaults only to enabled backends, its exact
-  routes only to a backend declaring the handle; other profiles may name disabled backends;
-  ``fallback_order`` (unique, declared backends), ``optional_routes`` (possibly to disabled
-  backends, never a pattern of ``routes``);
+- 1-3 profiles, each with a ``description`` (Pipelex 0.10.2 requires one); the active one routes
+  (exact, ``*``, ``p*``, ``*s``, ``*c*``: the seed refuses any other star) and defaults only to
+  enabled backends, its exact routes only to a backend declaring the handle; other profiles may
+  name disabled backends; no ``fallback_order`` nor ``optional_routes``, which Pipelex 0.10.2's
+  profiles do not have (the seed document's do: deckc's own tests cover them);
 - the deck (``deck/base_deck.toml``, sometimes a middle file and ``deck/overrides.toml``) has
   ``[aliases]`` (a name or a list: fallback chain), ``[llm_presets]`` (``llm_handle``,
   ``temperature`` in 0-1, ``max_tokens`` 1-1000 or ``"auto"``, never above a model's),
