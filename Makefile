@@ -51,9 +51,18 @@ $(PIPELEX_CURRENT_STAMP):
 	.venv-pipelex-0.92/bin/python -m pip install --quiet 'pipelex==$(PIPELEX_CURRENT)'
 	touch $@
 
+# CONFORMANCE_DIALECTS: comma-separated layouts to check (default: both, and the migration).
 CONFORMANCE_EXAMPLES ?= 500
-conformance: $(STAMP) $(PIPELEX_SEED_STAMP) $(PIPELEX_CURRENT_STAMP)  ## deckc against Pipelex itself (both versions)
-	CONFORMANCE_EXAMPLES=$(CONFORMANCE_EXAMPLES) $(BIN)/python -m conformance.run
+CONFORMANCE_DIALECTS ?=
+comma := ,
+wanted = $(filter $(1),$(subst $(comma), ,$(CONFORMANCE_DIALECTS)))
+CONFORMANCE_STAMPS := $(if $(call wanted,pipelex-0.10),$(PIPELEX_SEED_STAMP)) \
+	$(if $(call wanted,pipelex-0.92),$(PIPELEX_CURRENT_STAMP))
+CONFORMANCE_STAMPS := $(or $(strip $(CONFORMANCE_STAMPS)),$(PIPELEX_SEED_STAMP) $(PIPELEX_CURRENT_STAMP))
+
+conformance: $(STAMP) $(CONFORMANCE_STAMPS)  ## deckc against Pipelex itself (both versions)
+	CONFORMANCE_EXAMPLES=$(CONFORMANCE_EXAMPLES) CONFORMANCE_DIALECTS=$(CONFORMANCE_DIALECTS) \
+	  $(BIN)/python -m conformance.run
 
 compile: $(STAMP)  ## TOML sources -> generated/ (lockfile + runtime modules)
 	$(BIN)/deckc compile --config-dir $(CONFIG_DIR) --out $(OUT)

@@ -134,10 +134,11 @@ class Tally:
 # --- the corpus ---------------------------------------------------------------------------------
 
 
-def shipped_cases(work: Path) -> list[Case]:
+def shipped_cases(work: Path, dialects: Iterable[Dialect]) -> list[Case]:
     """Each version's shipped configuration, and copies with backends disabled."""
     cases: list[Case] = []
-    for dialect, pipelex in PIPELEX.items():
+    for dialect in dialects:
+        pipelex = PIPELEX[dialect]
         kit = extract_kit(work / f"kit-{pipelex.version}", pipelex.version)
         label = f"kit-{pipelex.version}"
         cases.append(Case(label, dialect, kit, "shipped"))
@@ -176,8 +177,8 @@ def _disable(directory: Path, dialect: Dialect, backends: Iterable[str]) -> None
     path.write_text(tomli_w.dumps(data))
 
 
-def random_cases(work: Path, examples: int) -> list[Case]:
-    """``examples`` random configurations of each layout (fixed seed)."""
+def random_cases(work: Path, examples: int, dialects: Iterable[Dialect]) -> list[Case]:
+    """``examples`` random configurations of each of ``dialects`` (fixed seed)."""
     from conformance.corpus import current_layout_configs, seed_layout_configs, write_config
 
     cases: list[Case] = []
@@ -185,8 +186,8 @@ def random_cases(work: Path, examples: int) -> list[Case]:
         Dialect.PIPELEX_0_10: seed_layout_configs(),
         Dialect.PIPELEX_0_92: current_layout_configs(),
     }
-    for dialect, strategy in strategies.items():
-        for number, files in enumerate(_draw(strategy, examples)):
+    for dialect in dialects:
+        for number, files in enumerate(_draw(strategies[dialect], examples)):
             label = f"random-{dialect.value}-{number:04d}"
             directory = work / label / "inference"
             write_config(files, directory)
@@ -439,16 +440,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="random configurations per dialect (CONFORMANCE_EXAMPLES; default 500)",
     )
     parser.add_argument("--report", type=Path, default=ROOT / "conformance-report")
+    parser.add_argument(
+        "--dialect",
+        dest="dialects",
+        action="append",
+        choices=[d.value for d in Dialect],
+        help="a layout to check (repeatable; CONFORMANCE_DIALECTS, comma-separated; default: "
+        "both, and the migration from one to the other)",
+    )
     args = parser.parse_args(argv)
+    chosen = args.dialects or [
+        d for d in os.environ.get("CONFORMANCE_DIALECTS", "").split(",") if d
+    ]
+    dialects = tuple(d for d in Dialect if not chosen or d.value in chosen)  # in a fixed order
     started = time.perf_counter()
     shutil.rmtree(args.report, ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix="deckc-conformance-"))
     try:
         say("corpus: shipped configurations and random ones")
-        cases = shipped_cases(work) + random_cases(work, args.examples)
-        cases += migrated_cases(work, cases)
+        cases = shipped_cases(work, dialects) + random_cases(work, args.examples, dialects)
+        if dialects == tuple(Dialect):  # the migration is checked by both Pipelexes
+            cases += migrated_cases(work, cases)
         answers: dict[str, Any] = {}
-        for dialect, pipelex in PIPELEX.items():
+        for dialect in dialects:
+            pipelex = PIPELEX[dialect]
             mine = [c for c in cases if c.dialect is dialect]
             say(f"asking Pipelex {pipelex.version} about {len(mine)} configurations")
             answers.update(ask_pipelex(pipelex, mine, work))
