@@ -309,6 +309,7 @@ def test_choice_records_carry_the_family_defaults(tmp_path: Path) -> None:
     deck = import_generated(out)
     text = deck.choice("for_text")
     assert (text.preset, text.model, text.temperature, text.quality) == (None, "gpt", 0.5, None)
+    assert deck.choice("for_text") is text  # built once, like every record
     image = deck.choice("choice_default", model_type="img_gen")
     assert image.quality == "low"
     reader = deck.choice("choice_default", model_type="text_extractor")

@@ -74,6 +74,7 @@ from tools.pipelex_common import (
     Scrubber,
     argument_parser,
     error_answer,
+    isolate_environment,
 )
 
 PIPELEX_VERSION = "0.92.2"
@@ -130,20 +131,6 @@ def _jsonable(value: Any) -> Json:
     if isinstance(value, dict):
         return {str(key): _jsonable(item) for key, item in value.items()}
     return str(value)
-
-
-def _isolate_environment(scratch: Path) -> Path:
-    """Point all Pipelex reads from the machine into `scratch`, before Pipelex is imported."""
-    home = scratch / "home"
-    home.mkdir()
-    for name in ENV_REMOVED:
-        os.environ.pop(name, None)
-    os.environ.update(ENV_SET)
-    os.environ["HOME"] = str(home)
-    os.environ["PIPELEX_HOME"] = str(scratch / "pipelex-home")
-    # The project root search stops at the home directory: no project `.pipelex/` or `.env`.
-    os.chdir(home)
-    return home
 
 
 def _import_pipelex(scratch: Path) -> Pipelex:
@@ -548,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="pipelex-answers-")).resolve()
     cwd = Path.cwd()
     try:
-        _isolate_environment(scratch)
+        isolate_environment(scratch, ENV_REMOVED, ENV_SET)
         px = _import_pipelex(scratch)
         if args.credentials == "dummy":
             _stub_vertexai_token()

@@ -120,6 +120,7 @@ from tools.pipelex_common import (
     Scrubber,
     argument_parser,
     error_answer,
+    isolate_environment,
 )
 
 PIPELEX_VERSION = "0.10.2"
@@ -153,20 +154,6 @@ class _WarningCapture(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append({"level": record.levelname, "message": record.getMessage()})
-
-
-def _isolate_environment(scratch: Path) -> Path:
-    """Point all Pipelex reads from the machine into `scratch`, before Pipelex is imported."""
-    home = scratch / "home"
-    home.mkdir()
-    for name in ENV_REMOVED:
-        os.environ.pop(name, None)
-    os.environ.update(ENV_SET)
-    os.environ["HOME"] = str(home)
-    os.environ["PIPELEX_HOME"] = str(scratch / "pipelex-home")
-    # 0.10 reads pipelex.toml, pipelex_<env>.toml, .env and pyproject.toml from the working dir.
-    os.chdir(home)
-    return home
 
 
 class _PlaceholderSecrets:
@@ -499,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     cwd = Path.cwd()
     timings: list[tuple[str, str, float]] = []
     try:
-        _isolate_environment(scratch)
+        isolate_environment(scratch, ENV_REMOVED, ENV_SET)
         px = _import_pipelex(args.credentials)
         imported = time.perf_counter()
         report: dict[str, Json] = {

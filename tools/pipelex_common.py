@@ -7,6 +7,8 @@ runs in its own Pipelex virtualenv.
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,3 +82,18 @@ def argument_parser(version: str, layout: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("-o", "--output", type=Path, help="write the JSON here (default: stdout)")
     return parser
+
+
+def isolate_environment(scratch: Path, removed: Iterable[str], set_: Mapping[str, str]) -> Path:
+    """Point all Pipelex reads from the machine into ``scratch``, before Pipelex is imported:
+    ``HOME`` and ``PIPELEX_HOME`` there, the working directory its home (so no project
+    ``.pipelex/``, ``.env`` or ``pipelex.toml`` is found), ``removed`` unset and ``set_`` set."""
+    home = scratch / "home"
+    home.mkdir()
+    for name in removed:
+        os.environ.pop(name, None)
+    os.environ.update(set_)
+    os.environ["HOME"] = str(home)
+    os.environ["PIPELEX_HOME"] = str(scratch / "pipelex-home")
+    os.chdir(home)
+    return home

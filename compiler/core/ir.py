@@ -260,7 +260,6 @@ class Deck:
     choice_overrides: Mapping[str, Choice] = field(default_factory=dict)
     choice_kinds: tuple[str, ...] = ()  # every choice this model type knows, in order
     settings: Mapping[str, JSONValue] = field(default_factory=dict)  # default_temperature...
-    setting_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -430,6 +430,11 @@ def choice(
     kind: str, profile: str | None = None, model_type: str = LLM
 ) -> HandleRecord | PresetRecord:
     """The preset (or handle) the deck chooses for ``kind`` (``for_text``, ``for_object``...)."""
+    key = (model_type, profile, kind)
+    if type(kind) is str and (profile is None or type(profile) is str):
+        cached = _CHOICE_RECORDS.get(key)
+        if cached is not None:
+            return cached
     configured = _choices_of(model_type)
     selected = configured.get(kind) if type(kind) is str else None
     if selected is None:
@@ -445,7 +450,13 @@ def choice(
     if settings is None or not isinstance(found, HandleRecord):
         return found
     fields = {name: getattr(found, name) for name in _ANSWER_FIELDS}
-    return PresetRecord(preset=None, target=target, **fields, **_params(settings))
+    record = PresetRecord(preset=None, target=target, **fields, **_params(settings))
+    _CHOICE_RECORDS[key] = record  # built once, as every other record
+    return record
+
+
+# (model type, profile as asked, kind) -> the record of a choice naming a model
+_CHOICE_RECORDS: dict[tuple[str, str | None, str], PresetRecord] = {}
 
 
 # --- what the deck holds ------------------------------------------------------------------------

@@ -39,7 +39,9 @@ class Family:
 
     table: str  # the deck table: ``[extract]`` holds the text_extractor deck
     model_type: ModelType
-    required: tuple[str, ...]  # keys the merged deck must set (Pipelex's blueprint)
+    # keys the merged deck must set (Pipelex's blueprint): of the family table, or
+    # ``<choice table>.<key>`` for a choice or setting written in the family's choice table
+    required: tuple[str, ...]
     settings: tuple[str, ...] = ()  # family-wide values: default_temperature, default_quality
     choice_kinds: tuple[str, ...] = ("choice_default",)  # () for doc_gen: its keys are data
     choice_table: str | None = None  # where the choices are written; None: in the family table
@@ -51,7 +53,7 @@ FAMILIES = (
     Family(
         "llm",
         ModelType.LLM,
-        ("choice_defaults",),
+        tuple(f"choice_defaults.{k}" for k in ("default_temperature", *LLM_CHOICE_KINDS)),
         settings=("default_temperature",),
         choice_kinds=LLM_CHOICE_KINDS,
         choice_table="choice_defaults",
@@ -68,7 +70,6 @@ FAMILIES = (
     Family("judgment", ModelType.JUDGMENT, ()),
 )
 FAMILY_OF = {family.model_type: family for family in FAMILIES}
-LLM_REQUIRED_CHOICES = ("default_temperature", *LLM_CHOICE_KINDS)
 
 
 def seed_deck(files: Sequence[SourceFile], problems: list[DeckError]) -> dict[ModelType, Deck]:
@@ -118,7 +119,6 @@ def _family_deck(family: Family, files: Sequence[SourceFile], problems: list[Dec
     defaults: dict[str, Choice] = {}
     overrides: dict[str, Choice] = {}
     settings: dict[str, Any] = {}
-    setting_spans: dict[str, Span] = {}
     seen: dict[str, Span] = {}  # every key of the family table set by some file
     for file in files:
         table = file.data.get(name)
@@ -141,7 +141,6 @@ def _family_deck(family: Family, files: Sequence[SourceFile], problems: list[Dec
         for key, value in choice_table.items():
             if key in family.settings:
                 settings[key] = value
-                setting_spans[key] = file.span((*choice_path, key))
             elif key in family.choice_kinds or (family.model_type is ModelType.DOC_GEN):
                 defaults[key] = _choice(file, (*choice_path, key), override=False, sigils=True)
         for key in table.get("choice_overrides", {}):
@@ -157,7 +156,6 @@ def _family_deck(family: Family, files: Sequence[SourceFile], problems: list[Dec
         choice_overrides=overrides,
         choice_kinds=family.choice_kinds or tuple(defaults),
         settings=settings,
-        setting_spans=setting_spans,
     )
 
 
@@ -172,13 +170,12 @@ def _check_required(
 ) -> None:
     """What Pipelex requires of the merged deck: the llm, extract, img_gen and search tables with
     their choice defaults (doc_gen and judgment are optional)."""
-    if family.model_type is ModelType.LLM:
-        present = {**defaults, **settings}
-        missing = [f"choice_defaults.{k}" for k in LLM_REQUIRED_CHOICES if k not in present]
-        if "choice_overrides" in seen:  # Pipelex: both, once the files are merged
-            missing += [f"choice_overrides.{k}" for k in LLM_CHOICE_KINDS if k not in overrides]
-    else:
-        missing = [k for k in family.required if k not in seen]
+    present = set(seen)
+    if family.choice_table:
+        present |= {f"{family.choice_table}.{k}" for k in (*defaults, *settings)}
+    missing = [k for k in family.required if k not in present]
+    if "choice_overrides" in seen:  # Pipelex: both kinds, once the files are merged
+        missing += [f"choice_overrides.{k}" for k in family.choice_kinds if k not in overrides]
     if not missing:
         return
     where = seen.get(family.choice_table or "") or next(iter(seen.values()), None)
