@@ -69,7 +69,7 @@ def route(config: dict[str, Any], profile_name: str, model: str) -> str | None:
         (pattern, backend)
         for section in ("routes", "optional_routes")
         for pattern, backend in profile.get(section, {}).items()
-        if backend in enabled
+        if section == "routes" or backend in enabled
     ]
     for pattern, backend in routes:
         if "*" not in pattern and pattern == model:
@@ -79,7 +79,9 @@ def route(config: dict[str, Any], profile_name: str, model: str) -> str | None:
             return backend if model in config["models"].get(backend, ()) else None
     order: list[str] = [b for b in profile.get("fallback_order", []) if b in enabled]
     default: str | None = profile.get("default")
-    start = default if default in enabled else next(iter(order), None)
+    if default is not None and default not in enabled:
+        return None  # Pipelex refuses the profile
+    start = default or next(iter(order), None)
     for candidate in [start, *order, *enabled]:
         if candidate is not None and model in config["models"].get(candidate, ()):
             return candidate

@@ -107,12 +107,25 @@ _PATTERNS = st.builds(
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(_PATTERNS, st.sampled_from(["a", "a", "off"])), max_size=10))
-@example([("*a*", "a"), ("a*", "a"), ("ab*", "a"), ("*b", "off"), ("*ab", "a")])
-def test_shadowing_index_agrees_with_covers(rules: list[tuple[str, str]]) -> None:
+@given(
+    st.lists(st.tuples(_PATTERNS, st.sampled_from(["a", "a", "off"]), st.booleans()), max_size=10)
+)
+@example(
+    [
+        ("*a*", "a", False),
+        ("a*", "a", True),
+        ("ab*", "a", False),
+        ("*b", "off", True),
+        ("*ab", "a", False),
+    ]
+)
+def test_shadowing_index_agrees_with_covers(rules: list[tuple[str, str, bool]]) -> None:
+    """An earlier wildcard shadows a rule when it covers it and applies: a plain route always
+    (to a disabled backend, it refuses the models), an optional one while its backend is on."""
+    unique = {text: (backend, optional) for text, backend, optional in rules}
     routes = tuple(
-        Route(parse_pattern(text), backend, False, Span(Location("r.toml", i + 1, 1)))
-        for i, (text, backend) in enumerate(dict(rules).items())
+        Route(parse_pattern(text), backend, optional, Span(Location("r.toml", i + 1, 1)))
+        for i, (text, (backend, optional)) in enumerate(unique.items())
     )
     backends = {
         name: Backend(name, name == "a", None, {}, {}, i, Span(Location("b.toml")), {})
@@ -124,7 +137,8 @@ def test_shadowing_index_agrees_with_covers(rules: list[tuple[str, str]]) -> Non
     )
     expected = []
     for i, route in enumerate(routes):
-        earlier = [r for r in routes[:i] if r.backend == "a" and covers(r.pattern, route.pattern)]
+        applies = [r for r in routes[:i] if r.backend == "a" or not r.optional]
+        earlier = [r for r in applies if covers(r.pattern, route.pattern)]
         if earlier:
             expected.append((route.pattern.text, earlier[0].pattern.text))
     found = [(r.pattern.text, e.pattern.text) for r, e in _shadowing(config, profile)]
@@ -146,10 +160,10 @@ def test_shadowed_wildcard_names_the_earlier_rule() -> None:
     ]
 
 
-def test_earlier_route_to_a_disabled_backend_shadows_nothing() -> None:
+def test_earlier_optional_route_to_a_disabled_backend_shadows_nothing() -> None:
     resolved = analysed(
         configure(
-            '[profiles.p]\n[profiles.p.routes]\n"*" = "c"\n"gpt-*" = "a"\n',
+            '[profiles.p]\n[profiles.p.optional_routes]\n"*" = "c"\n"gpt-*" = "a"\n',
             {"a": ["gpt-4o"], "c": ["gpt-4o"]},
             disabled=("c",),
         )

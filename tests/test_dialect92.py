@@ -419,8 +419,8 @@ def test_a_route_to_a_disabled_backend_makes_its_models_unavailable(tmp_path: Pa
         None,
         None,
         refusing,
-        (refusing,),
         reason="route `g*` of profile q sends it to backend mistral, which is disabled",
+        refused_by=refusing,
     )
     assert build.resolved.profiles["p"].placements[gpt] == Placement(
         gpt, "openai", RuleKind.DEFAULT, start=build.resolved.profiles["p"].plan.start
@@ -445,6 +445,7 @@ def test_a_disabled_default_records_the_optional_routes_passed_over(tmp_path: Pa
         None,
         passed=(optional,),
         reason="the default backend of profile q, mistral, is disabled",
+        refused_by=build.resolved.config.profiles["q"].default,
     )
 
 
@@ -580,7 +581,9 @@ def test_a_waterfall_in_a_cycle_is_followed_once(tmp_path: Path) -> None:
     assert resolved is not None
     w = resolved.profiles["p"].decks[ModelType.LLM].waterfalls["w"]
     assert (w.path, w.backend) == (("w", "gpt"), "openai")
-    assert [(s.ref, s.reason) for s in w.skipped] == [("~w", "w: unresolvable waterfall")]
+    assert [(s.ref, s.reason) for s in w.skipped] == [
+        ("~w", "w: the waterfall `w` leads back to itself")
+    ]
 
 
 def test_a_fallback_order_of_disabled_backends_searches_internal_only(tmp_path: Path) -> None:

@@ -173,7 +173,7 @@ def test_what_the_resolver_records_for_references_that_are_reported_broken() -> 
         hops,
         None,
         None,
-        "x -> y: unresolvable alias",
+        "x -> y: the alias `x` leads back to itself",
     )
 
 
@@ -277,7 +277,7 @@ def test_every_placement_records_how_it_was_decided() -> None:
     serves = {"a": ["x", "gx"], "b": ["y", "z", "gy"], "c": ["y"], "off": ["x", "gx"]}
     files = configure(
         'fallback_order = ["off", "c", "a"]\n[profiles.p.routes]\n"g*" = "a"\n"gy" = "b"\n'
-        '"*x" = "off"\n"x" = "off"\n',
+        '[profiles.p.optional_routes]\n"*x" = "off"\n"x" = "off"\n',
         serves,
         disabled=("off",),
     )
@@ -291,7 +291,7 @@ def test_every_placement_records_how_it_was_decided() -> None:
     )
     assert plan.search_order == ("c", "a", "b")
     routes = {r.pattern.text: r for r in plan.profile.routes}
-    # the exact and the wildcard routes to the disabled backend are both passed over
+    # the exact and the wildcard optional routes to the disabled backend are both passed over
     assert placed[m("x")] == Placement(
         m("x"), "a", RuleKind.SEARCH, None, (routes["*x"], routes["x"]), plan.start,
         SearchEnd("a", True, plan.profile.fallback_order[2].span),
@@ -319,13 +319,16 @@ def test_every_placement_records_how_it_was_decided() -> None:
 
 
 def test_routes_to_a_disabled_backend_are_recorded_whatever_decides() -> None:
-    """`passed` holds the routes matching a model that were passed over (backend disabled), on
+    """`passed` holds the optional routes matching a model that were passed over (backend
+    disabled), on
     every path: served by the start backend, unroutable by a route, with no start backend, or
     when the search finds nothing; an exact route alone counts too."""
     serves = {"a": ["u", "x"], "b": ["y"], "off": ["u", "nv", "kv", "sv"]}
-    routes = '[profiles.p.routes]\n"u" = "off"\n"*v" = "off"\n"n*" = "b"\n'
+    routes = (
+        '[profiles.p.routes]\n"n*" = "b"\n[profiles.p.optional_routes]\n"u" = "off"\n"*v" = "off"\n'
+    )
     files = configure('default = "a"\n' + routes, serves, disabled=("off",))
-    files["routing_profiles.toml"] += '[profiles.q]\n[profiles.q.routes]\n"*v" = "off"\n'
+    files["routing_profiles.toml"] += '[profiles.q]\n[profiles.q.optional_routes]\n"*v" = "off"\n'
     resolved = compile_texts(files).resolved
     placed = resolved.profiles["p"].placements
     patterns = {

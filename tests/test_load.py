@@ -68,22 +68,27 @@ def test_example_loads_in_deck_order() -> None:
     }
 
 
-def test_extra_deck_files_merge_between_base_and_overrides(tmp_path: Path) -> None:
+def test_deck_files_merge_in_byte_order_of_their_path_as_pipelex_0_10_reads_them(
+    tmp_path: Path,
+) -> None:
+    """Pipelex 0.10.2 sorts every deck/**/*.toml by path (``get_llm_deck_paths``)."""
     for rel, text in {
         "backends.toml": "[b]\n",
         "routing_profiles.toml": 'active = "p"\n[profiles.p]\ndefault = "b"\n',
         "backends/b.toml": "[m]\n",
         "deck/base_deck.toml": "",
         "deck/overrides.toml": "",
-        "deck/20_team.toml": "",
+        "deck/zz_team.toml": "",
         "deck/10_org.toml": "",
+        "deck/team/more.toml": "",
     }.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     sources = load_sources(tmp_path)
     assert [f.path for f in sources.decks] == [
-        "deck/base_deck.toml",
         "deck/10_org.toml",
-        "deck/20_team.toml",
+        "deck/base_deck.toml",
         "deck/overrides.toml",
+        "deck/team/more.toml",
+        "deck/zz_team.toml",
     ]

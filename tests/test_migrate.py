@@ -94,13 +94,13 @@ def test_comment_lines_skip_strings() -> None:
     assert comment_lines(text) == [1, 6]
 
 
-def test_example_migration_writes_sigils() -> None:
+def test_example_migration_keeps_bare_names_and_writes_sigils_for_presets() -> None:
     files = _migrate(EXAMPLE).files
     deck = tomllib.loads(files["deck/1_llm_deck.toml"])["llm"]
-    assert deck["aliases"]["best-llm"] == "@best-claude"
+    assert deck["aliases"]["best-llm"] == "best-claude"  # both layouts: a model, then an alias
     assert deck["aliases"]["best-claude"] == "claude-4.1-opus"
-    assert deck["waterfalls"]["llm_for_hard_reasoning"] == ["@base-gpt", "o4-mini"]
-    assert deck["presets"]["llm_to_engineer"]["model"] == "~llm_to_engineer"
+    assert deck["waterfalls"]["llm_for_hard_reasoning"] == ["base-gpt", "o4-mini"]
+    assert deck["presets"]["llm_to_engineer"]["model"] == "llm_to_engineer"  # now a waterfall
     assert deck["choice_defaults"]["for_text"] == "$cheap_llm_for_text"
     assert deck["choice_overrides"]["for_object"] == "disabled"
     routing = tomllib.loads(files["routing_profiles.toml"])
@@ -139,13 +139,17 @@ def test_cli_migrate_reports_bad_input(project: Path) -> None:
 
 
 def test_disabled_default_shadowing_alias_and_missing_temperature(tmp_path: Path) -> None:
+    """A disabled default or route that sends models there is kept (both layouts refuse the
+    profile); one that sends none is dropped or made optional (0.10 boots the profile)."""
     old = tmp_path / "old"
     files = {
         "backends.toml": "[a]\nenabled = true\n[b]\nenabled = false\n",
         "backends/a.toml": '[models.m1]\nsdk = "openai"\n[models.m2]\nsdk = "openai"\n',
-        "backends/b.toml": '[models.m1]\nsdk = "openai"\n',
-        "routing_profiles.toml": 'active = "p"\n[profiles.p]\ndefault = "b"\n'
-        'fallback_order = ["a"]\n[profiles.q]\ndefault = "a"\n[profiles.q.routes]\n"m*" = "b"\n',
+        "backends/b.toml": '[models.m1]\nsdk = "openai"\n[models.m3]\nsdk = "openai"\n',
+        "routing_profiles.toml": 'active = "p"\n[profiles.p]\ndefault = "a"\n'
+        '[profiles.p.routes]\n"m3" = "b"\n'
+        '[profiles.q]\ndefault = "b"\nfallback_order = ["a"]\n[profiles.q.routes]\n"m1" = "b"\n'
+        '[profiles.r]\ndefault = "b"\n[profiles.r.routes]\n"*" = "a"\n',
         "deck/base_deck.toml": '[aliases]\nm1 = "m2"\nchain = ["m1"]\n'
         '[llm_presets]\nbare = { llm_handle = "m1" }\n'
         '[llm_choice_defaults]\nfor_text = "m1"\nfor_object = "bare"\n',
@@ -157,16 +161,20 @@ def test_disabled_default_shadowing_alias_and_missing_temperature(tmp_path: Path
     _write(migration, tmp_path / "new")
     deck = tomllib.loads(migration.files["deck/1_llm_deck.toml"])["llm"]
     assert deck["aliases"]["m1"] == "m2"  # a model stays bare
-    assert deck["waterfalls"]["chain"] == ["@m1"]  # 0.10: an alias shadows the model m1
-    assert deck["presets"]["bare"] == {"model": "@m1", "temperature": 1}
-    assert deck["choice_defaults"]["for_text"] == "@m1"
+    assert deck["waterfalls"]["chain"] == ["m1"]  # the model m1 where served, else the alias
+    assert deck["presets"]["bare"] == {"model": "m1", "temperature": 1}
+    assert deck["choice_defaults"]["for_text"] == "m1"
     routing = tomllib.loads(migration.files["routing_profiles.toml"])["profiles"]
-    assert "default" not in routing["p"]
-    assert routing["q"]["optional_routes"] == {"m*": "b"}
+    assert routing["p"]["optional_routes"] == {"m3": "b"}  # m3: no enabled backend declares it
+    assert (routing["q"]["default"], routing["q"]["routes"]) == ("b", {"m1": "b"})
+    assert "default" not in routing["r"]  # every model goes by `*`
     notes = [str(n) for n in migration.notes]
     assert any("preset bare: temperature = 1 written" in n for n in notes)
+    assert any(
+        "profile r: default backend b is disabled and no model goes to it" in n for n in notes
+    )
     before, after = compile_dir(old).lock, compile_dir(tmp_path / "new").lock
-    for name in ("p", "q"):
+    for name in ("p", "q", "r"):
         llm_before = before.profiles[name].answers[ModelType.LLM]
         llm_after = after.profiles[name].answers[ModelType.LLM]
         assert {m: r.backend for m, r in llm_after.routing.items()} == {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from compiler.core.errors import CompileFailed, Severity
-from compiler.core.ir import Deck, ModelType
+from compiler.core.ir import Deck, ModelKey, ModelType
 from compiler.pipeline import Build
 from compiler.semantics.decisions import ChoiceTarget, DeckResolution, Resolved
 from tests.conftest import compile_texts
@@ -106,10 +106,21 @@ def test_preset_override_merges_field_by_field() -> None:
     assert fast.field_spans["temperature"].key_path == ("llm_presets", "fast", "temperature")
 
 
-def test_alias_override_replaces_the_whole_list() -> None:
-    deck = llm_deck(build('[aliases]\nx = ["m1", "m2"]\n', '[aliases]\nx = ["m3"]\n'))
+def test_alias_override_replaces_a_single_target_whole() -> None:
+    deck = llm_deck(build('[aliases]\nx = ["m1", "m2"]\n', '[aliases]\nx = "m3"\n'))
     assert [t.text for t in deck.aliases["x"].targets] == ["m3"]
     assert [str(s) for s in deck.aliases["x"].replaced] == ["deck/base_deck.toml:2:1"]
+
+
+def test_a_list_alias_set_again_as_a_list_is_refused() -> None:
+    """Pipelex 0.10.2 appends the lists (``deep_update``): deckc refuses to answer otherwise."""
+    assert errors_of('[aliases]\nx = ["m1", "m2"]\n', '[aliases]\nx = ["m3"]\n') == [
+        "deck/overrides.toml:2:1: aliases.x: alias `x` is a fallback list in deck/base_deck.toml "
+        "and again here: Pipelex 0.10 appends the two lists ([m1, m2, m3]), it does not replace "
+        "the first\n"
+        "  see also deck/base_deck.toml:2:1\n"
+        "  hint: write the whole list in one deck file (or give the later alias another name)"
+    ]
 
 
 def test_preset_max_tokens_above_model_limit_is_an_error() -> None:
@@ -162,11 +173,27 @@ def test_preset_pointing_at_a_preset_is_an_error() -> None:
     assert "`$p` names a preset, but a preset must point at a model or alias" in error
 
 
-def test_alias_shadowing_a_model_warns() -> None:
+def test_an_alias_named_as_a_model_warns() -> None:
     warnings = build('[aliases]\nm1 = "m2"\n').warnings
-    assert any("alias `m1` shadows the model of the same name" in str(w) for w in warnings)
+    assert any(
+        "alias `m1` has the name of a model: a bare `m1` names the model wherever it is served"
+        in str(w)
+        for w in warnings
+    )
 
 
 def test_unknown_choice_target() -> None:
     (error,) = errors_of('[llm_choice_defaults]\nfor_text = "nothing"\n')
     assert "`nothing` is not a preset, alias or model" in error
+
+
+def test_a_loop_through_a_model_name_is_no_cycle_where_the_model_is_served() -> None:
+    """As Pipelex looks a bare name up (the served model first), `x -> m1` ends at the model m1
+    under to_a; under to_b, which does not serve m1, the alias m1 leads back to itself."""
+    result = build('[aliases]\nm1 = "x"\nx = "m1"\n').resolved
+    on_a, on_b = answers(result, "to_a").aliases, answers(result, "to_b").aliases
+    assert on_a["x"].model == ModelKey(ModelType.LLM, "m1")
+    assert (on_b["x"].model, on_b["x"].why) == (
+        None,
+        "the alias `m1` leads back to itself",
+    )

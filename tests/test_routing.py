@@ -62,13 +62,53 @@ def test_first_wildcard_in_declaration_order_wins() -> None:
     assert where(r["gpt-4o"]) == ("b", RuleKind.WILDCARD)
 
 
-def test_route_to_disabled_backend_is_skipped() -> None:
+def test_a_route_sending_a_model_to_a_disabled_backend_refuses_the_active_profile() -> None:
+    """Pipelex 0.10.2: "Backend 'c', requested for model 'gpt-4o', could not be found"."""
+    with pytest.raises(CompileFailed) as info:
+        route(
+            '[profiles.p.routes]\n"gpt-*" = "c"\n"*" = "a"\n',
+            {"a": ["gpt-4o"], "c": ["gpt-4o"]},
+            disabled=("c",),
+        )
+    assert [str(e) for e in info.value.errors] == [
+        'routing_profiles.toml:4:1: profiles.p.routes."gpt-*": route `gpt-*` of profile p sends '
+        "gpt-4o to backend c, which is disabled: Pipelex refuses to boot the profile\n"
+        "  hint: enable c in backends.toml, or route the models elsewhere, or make it an "
+        "optional route"
+    ]
+
+
+def test_a_route_to_a_disabled_backend_in_an_inactive_profile_is_a_warning() -> None:
+    files = configure("", {"a": ["gpt-4o", "x"], "c": ["gpt-4o"]}, disabled=("c",))
+    files["routing_profiles.toml"] += (
+        '[profiles.q]\ndefault = "a"\n[profiles.q.routes]\n"gpt-*" = "c"\n"y*" = "c"\n'
+    )
+    files["routing_profiles.toml"] = files["routing_profiles.toml"].replace(
+        "[profiles.p]\n", '[profiles.p]\ndefault = "a"\n'
+    )
+    build = compile_texts(files)
+    q = build.resolved.profiles["q"].placements
+    assert q[ModelKey(ModelType.LLM, "gpt-4o")].reason == (
+        "route `gpt-*` of profile q sends it to backend c, which is disabled"
+    )
+    assert where(q[ModelKey(ModelType.LLM, "x")]) == ("a", RuleKind.DEFAULT)
+    assert [str(w) for w in build.warnings if "disabled" in str(w)] == [
+        'routing_profiles.toml:7:1: profiles.q.routes."gpt-*": warning: route `gpt-*` of profile q '
+        "sends gpt-4o to backend c, which is disabled: Pipelex refuses to boot the profile "
+        "(profile q is not active; --strict makes it an error)\n"
+        "  hint: enable c in backends.toml, or route the models elsewhere, or make it an "
+        "optional route"
+    ]  # `y*` routes no model there: Pipelex 0.10 boots the profile all the same
+
+
+def test_an_optional_route_to_a_disabled_backend_is_passed_over() -> None:
     r = route(
-        '[profiles.p.routes]\n"gpt-*" = "c"\n"*" = "a"\n',
+        '[profiles.p.optional_routes]\n"gpt-*" = "c"\n"*" = "a"\n',
         {"a": ["gpt-4o"], "c": ["gpt-4o"]},
         disabled=("c",),
     )
     assert where(r["gpt-4o"]) == ("a", RuleKind.WILDCARD)
+    assert [route.pattern.text for route in r["gpt-4o"].passed] == ["gpt-*"]
 
 
 @pytest.mark.parametrize(("disabled", "expected"), [((), "b"), (("b",), "a")])
@@ -99,13 +139,23 @@ def test_default_serves() -> None:
     assert where(r["m"]) == ("b", RuleKind.DEFAULT)
 
 
-def test_disabled_default_falls_to_first_enabled_fallback() -> None:
+def test_without_default_the_first_enabled_fallback_starts() -> None:
     r = route(
-        'default = "c"\nfallback_order = ["c", "b", "a"]\n',
+        'fallback_order = ["c", "b", "a"]\n',
         {"a": ["m"], "b": ["m"], "c": ["m"]},
         disabled=("c",),
     )
     assert where(r["m"]) == ("b", RuleKind.FALLBACK)
+
+
+def test_a_disabled_default_that_models_go_to_refuses_the_profile() -> None:
+    with pytest.raises(CompileFailed) as info:
+        route('default = "c"\nfallback_order = ["b"]\n', {"b": ["m"], "c": ["m"]}, ("c",))
+    assert [str(e) for e in info.value.errors] == [
+        "routing_profiles.toml:3:1: profiles.p.default: profile p sends m to its default "
+        "backend c, which is disabled: Pipelex refuses to boot the profile\n"
+        "  hint: enable c in backends.toml, or choose another default"
+    ]
 
 
 def test_search_goes_along_fallback_order_then_backends_order() -> None:
@@ -145,7 +195,7 @@ def test_placements_record_how_they_were_decided() -> None:
     serves = {"a": ["x"], "b": ["y"], "c": ["y", "z"], "off": ["z"]}
     build = compile_texts(
         configure(
-            'default = "a"\nfallback_order = ["c"]\n[profiles.p.routes]\n"z*" = "off"\n',
+            'default = "a"\nfallback_order = ["c"]\n[profiles.p.optional_routes]\n"z*" = "off"\n',
             serves,
             disabled=("off",),
         )

@@ -51,8 +51,10 @@ def check_against_lock(deck: ModuleType, lock: Lockfile) -> int:
     llm = ModelType.LLM
     for profile, body in lock.profiles.items():
         data = body.answers[llm]
-        table = {m: as_resolution(m, r) for m, r in data.routing.items()}
-        table.update(data.aliases)
+        table: dict[str, Resolution] = dict(data.aliases)
+        for model, routing in data.routing.items():  # a served model before an alias (Pipelex)
+            if routing.backend is not None or model not in table:
+                table[model] = as_resolution(model, routing)
         for handle, entry in table.items():
             expected = expected_answer(lock, llm, entry)
             if expected is None:

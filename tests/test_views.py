@@ -109,16 +109,20 @@ def test_handle_entries_index_models_follow_aliases_and_explain_the_unavailable(
     assert (deck.aliases, deck.waterfalls) == (("best", "chain"), ())
 
 
-def test_a_bare_name_is_the_alias_that_shadows_the_model_of_that_name() -> None:
-    deck = llm(view_of(compiled('[aliases]\nm2 = "m1"\n')))
+def test_a_bare_name_is_the_served_model_before_the_alias_of_that_name() -> None:
+    """As Pipelex (both versions) looks it up: the model where it is served, else the alias."""
+    deck = llm(view_of(compiled('[aliases]\nm2 = "m1"\nm0 = "m1"\n')))
     (section,) = deck.handle_sections
     assert section.names == ("m0", "m1", "m2")
-    assert [row[2] for _, row in section.rows] == [
-        (0, ("m2", "m1")),
-        "m2 -> m1: " + NOT_SERVED.format("to_b", "b", "m1"),
+    assert [row for _, row in section.rows] == [
+        ((0, ("m0", "m1")), 0, 1),  # to_a does not serve m0: the alias m0 answers
+        (2, "m1: " + NOT_SERVED.format("to_b", "b", "m1"), 3),
     ]
-    assert deck.explicit_names == ()
-    assert deck.explicit_rows == (("to_a", ()), ("to_b", ()))
+    assert deck.explicit_names == ("@m0", "@m2")  # the aliases, by their explicit form
+    assert [row for _, row in deck.explicit_rows] == [
+        ((0, ("m0", "m1")), (0, ("m2", "m1"))),
+        tuple(f"{a} -> m1: " + NOT_SERVED.format("to_b", "b", "m1") for a in ("m0", "m2")),
+    ]
     assert '"@m2"' in deck.names.handle and '"alias:m2"' in deck.names.handle
 
 

@@ -45,11 +45,11 @@ class Dialect(enum.StrEnum):
 
     @property
     def bare_lookup(self) -> tuple[Declared, ...]:
-        """What a bare name is looked up as, in order.  In the seed's layout an alias shadows the
-        model of the same name; in the current one a *served* model of the type comes first, then
-        an alias, then a waterfall."""
+        """What a bare name is looked up as, in order.  In both layouts a model *served* under
+        the profile comes first (an unserved one gives way), then an alias, then (0.92) a
+        waterfall: Pipelex 0.10.2 and 0.92.2 both look the served models up first."""
         if self is Dialect.PIPELEX_0_10:
-            return (Declared.ALIAS, Declared.MODEL)
+            return (Declared.MODEL, Declared.ALIAS)
         return (Declared.MODEL, Declared.ALIAS, Declared.WATERFALL)
 
     @property
@@ -59,9 +59,17 @@ class Dialect(enum.StrEnum):
         return self is Dialect.PIPELEX_0_10
 
     @property
+    def checks_profile_backends_at_boot(self) -> bool:
+        """Whether Pipelex refuses a profile whose default or a (non-optional) route names a
+        disabled backend even when no model goes there (0.92); 0.10.2 refuses it only when it
+        routes a model there."""
+        return self is Dialect.PIPELEX_0_92
+
+    @property
     def lenient(self) -> bool:
-        """Whether dangling handles and problems of inactive profiles are warnings (0.92: plugins
-        declare models when they load, and Pipelex validates the active profile only)."""
+        """Whether a handle no backend declares is a warning (0.92: plugins declare models when
+        they load).  Problems of an inactive profile are warnings in both layouts: Pipelex
+        validates the active profile only."""
         return self is Dialect.PIPELEX_0_92
 
 

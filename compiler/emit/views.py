@@ -295,12 +295,10 @@ def _deck_view(
     def bare_kind(name: str) -> Declared:
         return next(kind for kind in lookup_order if name in declared[kind])
 
-    model_if_served = not Dialect(lock.dialect).searches_all_after_default
-
     def answer(kind: Declared, name: str, data: L.Answers) -> Entry:
         if kind is Declared.MODEL:
             routed = data.routing[name]
-            if routed.backend is None and model_if_served:  # 0.92: an alias or waterfall then
+            if routed.backend is None:  # unserved: an alias or waterfall of the name, if any
                 other = next((k for k in lookup_order[1:] if name in declared[k]), None)
                 if other is not None:
                     return answer(other, name, data)

@@ -78,10 +78,11 @@ def covers(earlier: Pattern, later: Pattern) -> bool:
 def _shadowing(config: Config, profile: Profile) -> Iterator[tuple[Route, Route]]:
     """(rule, the first earlier wildcard that always wins over it) for every shadowed wildcard.
 
-    Only wildcards whose backend is enabled can win.  Earlier rules are indexed by kind (the
-    affixes by their text), so a rule is compared with the few that could cover it: the first
-    ``*``, the prefix rules naming a prefix of its own prefix (suffixes alike), and the
-    ``*contains*`` rules.
+    Only wildcards that apply can win: an optional route whose backend is disabled does not (a
+    plain route to a disabled backend does: Pipelex refuses the models it matches).  Earlier
+    rules are indexed by kind (the affixes by their text), so a rule is compared with the few
+    that could cover it: the first ``*``, the prefix rules naming a prefix of its own prefix
+    (suffixes alike), and the ``*contains*`` rules.
     """
     first_any: tuple[int, Route] | None = None
     prefixes: dict[str, tuple[int, Route]] = {}
@@ -106,7 +107,7 @@ def _shadowing(config: Config, profile: Profile) -> Iterator[tuple[Route, Route]
         if candidates:
             yield route, min(candidates, key=lambda c: c[0])[1]
         backend = config.backends.get(route.backend)
-        if backend is None or not backend.enabled:
+        if backend is None or (route.optional and not backend.enabled):
             continue
         entry = (position, route)
         if pattern.kind is PatternKind.ANY:

@@ -5,12 +5,14 @@ returns the text of every file of the new layout (by path) and the notes a perso
 (what could not be carried over, and each value chosen where 0.92 requires one that 0.10 did not).
 The rules keep every answer identical under every profile (PIPELEX-DIALECTS.md):
 
-- a list alias becomes a waterfall of the same name, and every reference to an alias is written
-  with its sigil (``@a``, ``~w``): in 0.92 a bare name is a served model first, in 0.10 an alias;
+- a list alias becomes a waterfall of the same name; a bare name stays bare (both layouts look it
+  up as a served model first, then as an alias or waterfall);
 - a profile with a ``default`` and no usable ``fallback_order`` gets every backend as its
   ``fallback_order`` (0.10 searches every enabled backend after a default that lacks the model;
-  0.92 only ``internal``); a ``default`` or a route naming a disabled backend (skipped by 0.10, a
-  boot error in 0.92) is dropped or made an optional route.
+  0.92 only ``internal``);
+- a ``default`` or a route naming a disabled backend is kept where it sends a model there (both
+  layouts refuse the profile); where it sends none (0.10 boots the profile, 0.92 refuses it) the
+  default is dropped and the route made optional.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import tomli_w
 from compiler.core.errors import Location, ModelsManagerError
 from compiler.core.ir import DISABLED, INTERNAL, Config, Deck, Dialect, ModelType, Ref, RefKind
 from compiler.core.resources import load_schema
+from compiler.semantics.routing import refusals, route_profile
 from compiler.sources.decks import LLM_CHOICE_KINDS
 from compiler.sources.load import BACKENDS_FILE, ROUTING_FILE, SourceFile, SourceSet
 from compiler.sources.positions import comment_lines
@@ -113,9 +116,11 @@ def _text(doc: Document, title: str) -> str:
 
 
 def _reference(ref: Ref, deck: Deck) -> str:
-    """``ref`` (read as 0.10 reads it, an alias shadowing a model) in 0.92's syntax."""
-    if ref.kind in (RefKind.ALIAS, RefKind.BARE) and ref.name in deck.aliases:
-        return ("~" if deck.aliases[ref.name].is_list else "@") + ref.name
+    """``ref`` in 0.92's syntax.  A bare name is looked up the same way in both layouts (a served
+    model, then an alias; a list alias becomes a waterfall of the same name), so it stays bare;
+    an explicit alias reference to a list alias becomes a waterfall reference."""
+    if ref.kind is RefKind.ALIAS and deck.aliases[ref.name].is_list:
+        return "~" + ref.name
     return ref.text
 
 
@@ -198,11 +203,13 @@ def _routing(file: SourceFile, config: Config, notes: _Notes) -> str:
         head: dict[str, Any] = {"description": raw.get("description") or DESCRIPTION}
         default = raw.get("default")
         fallback = list(raw.get("fallback_order", []))
-        if default is not None and default not in enabled:
+        _, placements, _ = route_profile(config, profile)
+        refusing = refusals(config, placements)
+        if default is not None and default not in enabled and profile.default not in refusing:
             notes.at(
                 file.locate((*path, "default")),
-                f"profile {name}: default backend {default} is disabled (pipelex-0.10 skips it, "
-                "pipelex-0.92 refuses the profile): not written",
+                f"profile {name}: default backend {default} is disabled and no model goes to it "
+                "(pipelex-0.10 boots the profile, pipelex-0.92 would refuse it): not written",
             )
             default = None
         if default is not None:
@@ -221,12 +228,12 @@ def _routing(file: SourceFile, config: Config, notes: _Notes) -> str:
         optional: dict[str, str] = {}
         for route in profile.routes:
             pattern = route.pattern.text
-            if not route.optional and route.backend not in enabled:
+            if not route.optional and route.backend not in enabled and route not in refusing:
                 notes.at(
                     route.span.location,
-                    f"profile {name}: route `{pattern}` to disabled backend {route.backend} "
-                    "written as an optional route (pipelex-0.92 refuses a route to a disabled "
-                    "backend; pipelex-0.10 skips it)",
+                    f"profile {name}: route `{pattern}` to disabled backend {route.backend} sends "
+                    "no model there: written as an optional route (pipelex-0.92 refuses any "
+                    "route to a disabled backend; pipelex-0.10 only one that sends it a model)",
                 )
                 target = optional
             else:

@@ -1,11 +1,11 @@
 """The decisions routing and resolution make, each recorded with how it was made.
 
 Routing places every model under every profile (:class:`Placement`: by which route, or where the
-default/fallback search started and ended, which routes it passed over because their backend is
-disabled); resolution follows every alias, waterfall and preset to a model (:class:`Resolution`:
-one :class:`Hop` per alias or waterfall followed, with the entry chosen and why each earlier one
-was skipped).  The lockfile, ``explain``, ``validate`` and ``diff`` present these records; none of
-them decides anything again.
+default/fallback search started and ended, which optional routes it passed over because their
+backend is disabled); resolution follows every alias, waterfall and preset to a model
+(:class:`Resolution`: one :class:`Hop` per alias or waterfall followed, with the entry chosen and
+why each earlier one was skipped).  The lockfile, ``explain``, ``validate`` and ``diff`` present
+these records; none of them decides anything again.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from compiler.core.errors import Span
-from compiler.core.ir import Config, ModelKey, ModelType, Profile, RefKind, Route
+from compiler.core.ir import BackendRef, Config, ModelKey, ModelType, Profile, RefKind, Route
 
 
 class RuleKind(enum.Enum):
@@ -56,11 +56,13 @@ class Placement:
     key: ModelKey
     backend: str | None
     rule: RuleKind | None
-    route: Route | None = None  # the route that matched (its backend enabled)
-    passed: tuple[Route, ...] = ()  # routes matching the model, skipped: their backend is disabled
+    route: Route | None = None  # the route that matched
+    passed: tuple[Route, ...] = ()  # optional routes matching the model, skipped: backend disabled
     start: Start | None = None  # set when no route matched
     found: SearchEnd | None = None  # set when the search found another backend
     reason: str | None = None
+    # the route or default sending the model to a disabled backend: Pipelex refuses the profile
+    refused_by: Route | BackendRef | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class RoutingPlan:
 
     profile: Profile
     enabled: frozenset[str]  # the enabled backends
-    routes: tuple[Route, ...]  # the routes whose backend is enabled, in declaration order
+    routes: tuple[Route, ...]  # routes, and optional ones whose backend is on, declared order
     start: Start | None
     search_order: tuple[str, ...]  # enabled fallback_order backends, then the other enabled ones
     # pipelex-0.92 and no enabled fallback_order: the search is of `internal` alone

@@ -5,6 +5,7 @@ something of the right kind that is declared, and no alias chain loops.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 
 from compiler.core.errors import DeckError, LLMHandleNotFoundError, LLMPresetNotFoundError, Severity
 from compiler.core.ir import Alias, Config, Deck, Dialect, ModelType, Ref, RefKind, Waterfall
@@ -35,20 +36,11 @@ class _DeckChecks:
         deck = self.deck
         problems: list[DeckError] = []
         for alias in deck.aliases.values():
-            if alias.name in self.models and self.current:
+            if alias.name in self.models:
                 problems.append(
                     LLMHandleNotFoundError(
                         f"{_kind(deck)}alias `{alias.name}` has the name of a model: a bare "
                         f"`{alias.name}` names the model wherever it is served",
-                        span=alias.span,
-                        hint=f"rename the alias, or write `@{alias.name}` where you mean it",
-                        severity=Severity.WARNING,
-                    )
-                )
-            elif alias.name in self.models:
-                problems.append(
-                    LLMHandleNotFoundError(
-                        f"alias `{alias.name}` shadows the model of the same name",
                         span=alias.span,
                         hint=f"rename the alias, or write `@{alias.name}` where you mean it",
                         severity=Severity.WARNING,
@@ -59,7 +51,7 @@ class _DeckChecks:
         for waterfall in deck.waterfalls.values():
             for step in waterfall.steps:
                 problems += self.handle(step, f"waterfall {waterfall.name}", "a waterfall step")
-        problems += _cycles(deck, sigils=self.current)
+        problems += _cycles(deck, self.models, sigils=self.current)
         for preset in deck.presets.values():
             problems += self.handle(preset.target, f"preset {preset.name}", "a preset")
         for table in (deck.choice_defaults, deck.choice_overrides):
@@ -172,9 +164,13 @@ class _DeckChecks:
         return self.handle(ref, f"choice {ref.span.key_path[-1]}", "a choice")
 
 
-def _cycles(deck: Deck, *, sigils: bool = False) -> list[DeckError]:
+def _cycles(deck: Deck, models: AbstractSet[str], *, sigils: bool = False) -> list[DeckError]:
     """Every cycle among aliases and waterfalls once, named by its whole path (a depth-first
-    walk with an explicit stack: chains may be longer than Python's recursion limit)."""
+    walk with an explicit stack: chains may be longer than Python's recursion limit).
+
+    A bare reference to a name that is also a declared model is no edge: the served model comes
+    first, and under a profile that does not serve it the resolver records the loop as
+    unavailable, as Pipelex finds no model there."""
     problems: list[DeckError] = []
     Node = tuple[RefKind, str]
     entries: dict[Node, Alias | Waterfall] = {
@@ -187,6 +183,8 @@ def _cycles(deck: Deck, *, sigils: bool = False) -> list[DeckError]:
         entry = entries[node]
         for target in entry.steps if isinstance(entry, Waterfall) else entry.targets:
             bare = target.kind in (RefKind.BARE, RefKind.HANDLE)
+            if bare and target.name in models:
+                continue
             if (bare or target.kind is RefKind.ALIAS) and target.name in deck.aliases:
                 yield (RefKind.ALIAS, target.name)
             elif (bare or target.kind is RefKind.WATERFALL) and target.name in deck.waterfalls:

@@ -52,7 +52,7 @@ def resolve(config: Config) -> tuple[Resolved, list[DeckError]]:
         plan, placements, routing_problems = route_profile(config, profile)
         problems += routing_problems
         decks: dict[ModelType, DeckResolution] = {}
-        inactive = config.dialect.lenient and name != config.active
+        inactive = name != config.active
         for model_type, deck in config.decks.items():
             resolver = _Resolver(deck, placements, config.dialect)
             presets = {}
@@ -129,7 +129,6 @@ class _Resolver:
         self._deck = deck
         self._placements = placements
         self._bare_lookup = dialect.bare_lookup
-        self._model_if_served = not dialect.searches_all_after_default
         self._memo: dict[tuple[Declared, str], Resolution] = {}
         self._active: set[tuple[Declared, str]] = set()
 
@@ -181,9 +180,9 @@ class _Resolver:
                 if placement is None:
                     continue
                 found = Resolution(ref.text, (), key, placement, placement.reason)
-                if placement.backend is not None or not self._model_if_served:
+                if placement.backend is not None:
                     return found
-                unserved = found  # in 0.92 an unserved model gives way to an alias or waterfall
+                unserved = found  # an unserved model gives way to an alias or waterfall
                 continue
             declared = self._deck.aliases if kind is Declared.ALIAS else self._deck.waterfalls
             if ref.kind is RefKind.ALIAS or ref.name in declared:
@@ -211,8 +210,11 @@ class _Resolver:
             if kind is Declared.ALIAS
             else self._deck.waterfalls.get(name)
         )
-        if entry is None or key in self._active:
+        if entry is None:
             return Resolution(name, (), None, None, f"unresolvable {kind.value}")
+        if key in self._active:  # through a model's name, which this profile does not serve
+            why = f"the {kind.value} `{name}` leads back to itself"
+            return Resolution(name, (), None, None, why)
         walk = _Walk(entry)
         if not walk.targets:  # the schema forbids it; never walk an empty chain
             self._memo[key] = Resolution(name, (), None, None, "an empty fallback list")

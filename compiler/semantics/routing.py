@@ -1,16 +1,21 @@
 """Routing (SPEC §3): where each declared model goes under one profile, recorded as decided.
 
-For a model M: an exact route for M to an enabled backend wins; otherwise the first wildcard, in
-declaration order, whose backend is enabled; otherwise the profile's start backend (its enabled
-default, else its first enabled ``fallback_order`` backend) if it serves M, else the first backend
-that does along the search order.  A matched route whose backend lacks M leaves M unroutable.
-Every :class:`~compiler.semantics.decisions.Placement` records which of these happened.
+For a model M, among the profile's routes and those optional routes whose backend is enabled: an
+exact route for M wins; otherwise the first wildcard, in declaration order; otherwise the
+profile's start backend (its default, else its first enabled ``fallback_order`` backend) if it
+serves M, else the first backend that does along the search order.  A matched route whose backend
+lacks M leaves M unroutable.  A route or default that sends M to a disabled backend makes Pipelex
+refuse to boot the profile: M is unavailable there, and the profile's problem is an error when it
+is the active one (a warning otherwise, as Pipelex validates the active profile only).  Every
+:class:`~compiler.semantics.decisions.Placement` records which of these happened.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from compiler.core.errors import DeckError, ModelsManagerError
-from compiler.core.ir import INTERNAL, Config, ModelKey, Profile, Route
+from compiler.core.ir import INTERNAL, BackendRef, Config, ModelKey, Profile, Route
 from compiler.core.patterns import RouteIndex
 from compiler.semantics.decisions import Placement, RoutingPlan, RuleKind, SearchEnd, Start
 
@@ -37,7 +42,7 @@ def plan_profile(config: Config, profile: Profile) -> RoutingPlan:
     return RoutingPlan(
         profile=profile,
         enabled=frozenset(enabled_set),
-        routes=tuple(r for r in profile.routes if r.backend in enabled_set),
+        routes=tuple(r for r in profile.routes if not r.optional or r.backend in enabled_set),
         start=start,
         search_order=tuple(search),
         internal_only=internal_only,
@@ -50,18 +55,20 @@ def route_profile(
     """Place every declared model under ``profile``; errors for exact routes that cannot hold."""
     plan = plan_profile(config, profile)
     index = RouteIndex([r.pattern for r in plan.routes])
-    problems = _check_exact_routes(config, plan, index)
-    if config.dialect.lenient:
-        problems += _disabled_backends(config, profile)
-        if profile.name != config.active:
-            note = f"profile {profile.name} is not active; --strict makes it an error"
-            problems = [p.as_warning(note) for p in problems]
     passed_over = _PassedOver(config, profile)
     rank = {backend: i for i, backend in enumerate(plan.search_order)}
     placements = {
         key: _place(config, plan, index, rank, key, passed_over.matching(key.name))
         for key in config.models
     }
+    problems = _check_exact_routes(config, plan, index)
+    if config.dialect.checks_profile_backends_at_boot:
+        problems += _disabled_backends(config, profile)
+    else:
+        problems += _refusal_errors(profile, refusals(config, placements))
+    if profile.name != config.active:
+        note = f"profile {profile.name} is not active; --strict makes it an error"
+        problems = [p.as_warning(note) for p in problems]
     return plan, placements, problems
 
 
@@ -74,17 +81,14 @@ def _place(
     passed: tuple[Route, ...],
 ) -> Placement:
     profile = plan.profile.name
-    if config.dialect.lenient:
-        refused = _refused(plan.profile, key, passed)
-        if refused is not None:
-            return refused
     position = index.exact(key.name)
     if position is None:
         position = index.first_wildcard(key.name)
     if position is not None:
         route = plan.routes[position]
         rule = RuleKind.WILDCARD if route.pattern.is_wildcard else RuleKind.EXACT
-        if config.serves(route.backend, key):
+        disabled = route.backend not in plan.enabled
+        if not disabled and config.serves(route.backend, key):
             return Placement(key, route.backend, rule, route, passed)
         return Placement(
             key,
@@ -93,19 +97,23 @@ def _place(
             route,
             passed,
             reason=f"route `{route.pattern.text}` of profile {profile} sends it to backend "
-            f"{route.backend}, which does not serve {key.name}",
+            f"{route.backend}, which "
+            + ("is disabled" if disabled else f"does not serve {key.name}"),
+            refused_by=route if disabled else None,
         )
     default = plan.profile.default
-    if config.dialect.lenient and default is not None and default.backend not in plan.enabled:
+    if default is not None and default.backend not in plan.enabled:
         return Placement(
             key,
             None,
             None,
             passed=passed,
             reason=f"the default backend of profile {profile}, {default.backend}, is disabled",
+            refused_by=default,
         )
     start = plan.start
-    if start is None and INTERNAL in plan.search_order and config.serves(INTERNAL, key):
+    internal_serves = INTERNAL in plan.search_order and config.serves(INTERNAL, key)
+    if start is None and plan.internal_only and internal_serves:  # 0.92: no match at all
         end = SearchEnd(INTERNAL, False, config.backends[INTERNAL].span, internal_only=True)
         return Placement(key, INTERNAL, RuleKind.SEARCH, passed=passed, found=end)
     if start is None:
@@ -149,25 +157,49 @@ def _place(
     return Placement(key, found, RuleKind.SEARCH, passed=passed, start=start, found=end)
 
 
-def _refused(profile: Profile, key: ModelKey, passed: tuple[Route, ...]) -> Placement | None:
-    """In pipelex-0.92 a route (not an optional one) to a disabled backend makes its profile
-    unbootable: the models it matches are unavailable under that profile."""
-    route = next((r for r in passed if not r.optional), None)
-    if route is None:
-        return None
-    return Placement(
-        key,
-        None,
-        None,
-        route,
-        passed,
-        reason=f"route `{route.pattern.text}` of profile {profile.name} sends it to backend "
-        f"{route.backend}, which is disabled",
-    )
+def refusals(
+    config: Config, placements: Mapping[ModelKey, Placement]
+) -> dict[Route | BackendRef, ModelKey]:
+    """The routes (and default) of a profile that send a model an enabled backend declares to a
+    disabled backend, each with the first such model: pipelex-0.10 refuses to boot the profile
+    then (it routes only the models of enabled backends)."""
+    found: dict[Route | BackendRef, ModelKey] = {}
+    for key, placement in placements.items():
+        rule = placement.refused_by
+        if rule is not None and rule not in found and _served(config, key):
+            found[rule] = key
+    return found
+
+
+def _refusal_errors(
+    profile: Profile, refused: Mapping[Route | BackendRef, ModelKey]
+) -> list[DeckError]:
+    problems: list[DeckError] = []
+    for rule, key in refused.items():
+        if isinstance(rule, Route):
+            what = f"route `{rule.pattern.text}` of profile {profile.name} sends {key.name} to"
+            fix = "route the models elsewhere, or make it an optional route"
+        else:
+            what = f"profile {profile.name} sends {key.name} to its default"
+            fix = "choose another default"
+        problems.append(
+            ModelsManagerError(
+                f"{what} backend {rule.backend}, which is disabled: Pipelex refuses to boot the "
+                "profile",
+                span=rule.span,
+                hint=f"enable {rule.backend} in backends.toml, or {fix}",
+            )
+        )
+    return problems
+
+
+def _served(config: Config, key: ModelKey) -> bool:
+    """Whether an enabled backend declares ``key`` (Pipelex 0.10 routes only those models)."""
+    return any(config.backends[backend].enabled for backend in config.models[key])
 
 
 def _disabled_backends(config: Config, profile: Profile) -> list[DeckError]:
-    """Pipelex refuses to boot a profile whose default or routes name a disabled backend."""
+    """pipelex-0.92 refuses to boot a profile whose default or routes name a disabled backend."""
     problems: list[DeckError] = []
     default = profile.default
     if default is not None and not config.backends[default.backend].enabled:
@@ -200,11 +232,13 @@ def _search_end(config: Config, profile: Profile, backend: str) -> SearchEnd:
 
 
 class _PassedOver:
-    """The routes of a profile whose backend is disabled, and which of them match a name (an
-    index answers "any?" for each model; only the rare matches are scanned in full)."""
+    """The optional routes of a profile whose backend is disabled, and which of them match a name
+    (an index answers "any?" for each model; only the rare matches are scanned in full)."""
 
     def __init__(self, config: Config, profile: Profile) -> None:
-        self._routes = tuple(r for r in profile.routes if not config.backends[r.backend].enabled)
+        self._routes = tuple(
+            r for r in profile.routes if r.optional and not config.backends[r.backend].enabled
+        )
         self._index = RouteIndex([r.pattern for r in self._routes])
 
     def matching(self, name: str) -> tuple[Route, ...]:
@@ -224,6 +258,8 @@ def _check_exact_routes(config: Config, plan: RoutingPlan, index: RouteIndex) ->
         name = route.pattern.core
         if route.pattern.is_wildcard or index.exact(name) != position:
             continue
+        if route.backend not in plan.enabled:
+            continue  # a route to a disabled backend: see _refusals and _disabled_backends
         keys = keys_of.get(name, [])
         if not keys and config.dialect.lenient:
             continue  # Pipelex routes declared names only: the route is dead, not wrong

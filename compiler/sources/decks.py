@@ -86,7 +86,10 @@ def seed_deck(files: Sequence[SourceFile], problems: list[DeckError]) -> dict[Mo
             refs = tuple(
                 Ref.parse(text, _item(span, i) if is_list else span) for i, text in enumerate(texts)
             )
-            aliases[name] = Alias(name, refs, is_list, span, _replaced(aliases.get(name)))
+            earlier = aliases.get(name)
+            if is_list and earlier is not None and earlier.is_list:
+                problems.append(_list_over_list(earlier, refs, span))
+            aliases[name] = Alias(name, refs, is_list, span, _replaced(earlier))
         presets.add(file, file.data.get(PRESETS, {}), (PRESETS,))
         for section, table in choices.items():
             for kind in LLM_CHOICE_KINDS:
@@ -264,6 +267,20 @@ def _get(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 
 def _item(span: Span, index: int) -> Span:
     return Span(span.location, (*span.key_path, index))
+
+
+def _list_over_list(earlier: Alias, refs: tuple[Ref, ...], span: Span) -> DeckError:
+    """A fallback list re-set as a list by a later deck file: Pipelex 0.10.2 appends the two
+    (``deep_update`` concatenates lists), where the seed's layout replaces the value whole; deckc
+    refuses it rather than resolve it otherwise than Pipelex."""
+    appended = ", ".join(r.text for r in (*earlier.targets, *refs))
+    return SchemaError(
+        f"alias `{earlier.name}` is a fallback list in {earlier.span.location.file} and again "
+        f"here: Pipelex 0.10 appends the two lists ([{appended}]), it does not replace the first",
+        span=span,
+        related=[earlier.span],
+        hint="write the whole list in one deck file (or give the later alias another name)",
+    )
 
 
 def _replaced(earlier: Alias | Waterfall | None) -> tuple[Span, ...]:

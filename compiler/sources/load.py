@@ -213,18 +213,9 @@ def _read(root: Path, rel: str, missing: type[DeckError], what: str) -> SourceFi
     return parse_source(rel, raw)
 
 
-def _deck_order(root: Path) -> list[str]:
-    """The seed layout's deck files: base_deck.toml, the others by name, overrides.toml last."""
-    names = sorted(p.name for p in (root / DECK_DIR).glob("*.toml") if p.is_file())
-    middle = [n for n in names if n not in ("base_deck.toml", "overrides.toml")]
-    ordered = ["base_deck.toml", *middle]
-    if "overrides.toml" in names:
-        ordered.append("overrides.toml")
-    return [f"{DECK_DIR}/{n}" for n in ordered]
-
-
 def _all_deck_files(root: Path) -> list[str]:
-    """Every ``deck/**/*.toml``, in plain byte order of the full path (the current layout)."""
+    """Every ``deck/**/*.toml``, in plain byte order of the full path: the order both Pipelex
+    0.10.2 and 0.92.2 merge them in (``base_deck.toml`` before ``overrides.toml``)."""
     deck_dir = root / DECK_DIR
     found = [p.relative_to(root).as_posix() for p in deck_dir.rglob("*.toml") if p.is_file()]
     return sorted(found, key=os.fsencode)
@@ -295,24 +286,17 @@ def load_sources(root: Path) -> SourceSet:
         dialect = Dialect.PIPELEX_0_10 if seed else Dialect.PIPELEX_0_92
     warnings: list[DeckError] = []
     ignored: dict[str, str] = {}
-    if dialect is Dialect.PIPELEX_0_10:
-        deck_paths = [p for p in _deck_order(root) if p in loaded or p == BASE_DECK]
-        if not candidates or not (root / BASE_DECK).is_file():
-            problems.append(
-                ModelDeckNotFoundError(
-                    "model deck not found",
-                    location=Location(BASE_DECK),
-                    hint="create deck/base_deck.toml with your [aliases] and [llm_presets] (the "
-                    "seed's layout), or deck/*.toml files with [llm.aliases]... tables (Pipelex's "
-                    "current layout)",
-                )
+    deck_paths = [p for p in candidates if p in loaded]
+    if dialect is Dialect.PIPELEX_0_10 and not (root / BASE_DECK).is_file():
+        problems.append(
+            ModelDeckNotFoundError(
+                "model deck not found",
+                location=Location(BASE_DECK),
+                hint="create deck/base_deck.toml with your [aliases] and [llm_presets] (the "
+                "seed's layout), or deck/*.toml files with [llm.aliases]... tables (Pipelex's "
+                "current layout)",
             )
-            deck_paths = [p for p in deck_paths if p != BASE_DECK]
-        for rel in [p for p in candidates if p in loaded and p not in deck_paths]:
-            ignored[rel] = loaded[rel].sha256
-            warnings.append(_ignored(rel, "the seed's layout reads deck/*.toml only"))
-    else:
-        deck_paths = [p for p in candidates if p in loaded]
+        )
     for base, override in OVERRIDE_FILES.items():
         if base in loaded and (root / override).is_file():
             try:
