@@ -58,6 +58,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import tomli
 import tomli_w
 from hypothesis import strategies as st
 
@@ -666,8 +667,23 @@ def _seed(draw: Draw) -> dict[str, str]:
         if _chance(draw, 0.5):
             name = draw(st.sampled_from(sorted(presets)))
             overrides["llm_presets"] = {name: {"temperature": 0.9}}
+        if aliases and _chance(draw, 0.4):
+            overrides["aliases"] = _alias_again(draw, aliases, served, lists=True)
         files["deck/overrides.toml"] = _dump(overrides)
+    if aliases and _chance(draw, 0.3):  # merged by path: before base_deck, or after overrides
+        extra = draw(st.sampled_from(("deck/aa_team.toml", "deck/team/extra.toml", "deck/zz.toml")))
+        files[extra] = _dump({"aliases": _alias_again(draw, aliases, served, lists=False)})
     return files
+
+
+def _alias_again(draw: Draw, aliases: Table, served: set[str], *, lists: bool) -> Table:
+    """One alias set again by another deck file, to served models only (no loop, and every
+    preset still resolves): a name, or (``lists``) a list where the base value is a name (a list
+    over a list is the deliberate mistake ``list-override``)."""
+    name = draw(st.sampled_from(sorted(aliases)))
+    targets = _subset(draw, sorted(served), 1, 2)
+    as_list = lists and isinstance(aliases[name], str) and _chance(draw, 0.5)
+    return {name: targets if as_list else targets[0]}
 
 
 def _as_list(target: str | list[str]) -> list[str]:
@@ -678,3 +694,60 @@ def seed_layout_configs() -> st.SearchStrategy[dict[str, str]]:
     """Valid configurations of the seed's layout (``pipelex-0.10``): see the module's docstring
     for what each one guarantees."""
     return _seed()
+
+
+# --- deliberate mistakes ------------------------------------------------------------------------
+
+MISTAKES = ("cycle", "dangling", "over-limits", "list-override")
+MISTAKE_FILE = (
+    "deck/zz_mistake.toml"  # read last by Pipelex, after the base by deckc: new names only
+)
+
+
+def with_mistake(files: dict[str, str], kind: str, current: bool) -> dict[str, str]:
+    """``files`` plus one mistake that Pipelex accepts at boot and deckc refuses, located (the
+    harness's rules ``cycle``, ``dangling-reference``, ``preset-over-limits``): an alias cycle, a
+    preset naming an alias nothing declares, a preset asking more tokens than its model allows
+    (left out when no LLM declares a ``max_tokens``), a fallback list set again as a list by a
+    later file (the seed's layout only: in the current one a waterfall is replaced whole)."""
+    presets = "presets" if current else "llm_presets"
+    target = "model" if current else "llm_handle"
+    deck: Table
+    if kind == "cycle":
+        loop = {"loop-a": "@loop-b", "loop-b": "@loop-a"}
+        deck = {"llm": {"aliases": loop}} if current else {"aliases": loop}
+    elif kind == "dangling":
+        preset = {target: "@no-such-alias" if current else "no-such-model", "temperature": 0.5}
+        deck = {"llm": {presets: {"ghost": preset}}} if current else {presets: {"ghost": preset}}
+    elif kind == "over-limits":
+        model = _llm(files, limited=True)
+        if model is None:
+            return files
+        preset = {target: model, "temperature": 0.5, "max_tokens": 10**9}
+        deck = {"llm": {presets: {"greedy": preset}}} if current else {presets: {"greedy": preset}}
+    else:
+        model = _llm(files, limited=False)
+        if current or model is None:
+            return files
+        earlier = {"aliases": {"twice": [model]}}
+        return {**files, "deck/zy_mistake.toml": _dump(earlier), MISTAKE_FILE: _dump(earlier)}
+    return {**files, MISTAKE_FILE: _dump(deck)}
+
+
+def _llm(files: dict[str, str], *, limited: bool) -> str | None:
+    """The handle of an LLM that some model file declares (``limited``: with a ``max_tokens``)."""
+    for path in sorted(p for p in files if p.startswith("backends/")):
+        data = tomli.loads(files[path])
+        defaults = {
+            k.removeprefix("default_"): v for k, v in data.items() if k.startswith("default_")
+        }
+        defaults.update(data.get("defaults", {}))
+        for name, table in data.items():
+            if not isinstance(table, dict) or name == "defaults":
+                continue
+            merged = {**defaults, **table}
+            if merged.get("model_type", "llm") == "llm" and isinstance(
+                merged.get("max_tokens"), int
+            ):
+                return str(merged.get("handle", name))
+    return None

@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,9 @@ PIPELEX = {
 }
 
 
+MISTAKE_EVERY = 10  # one random configuration in this many carries a deliberate mistake
+
+
 @dataclass(frozen=True)
 class Rule:
     """A deliberate difference: deckc refuses (a located error) what Pipelex accepts."""
@@ -86,7 +90,12 @@ def _says(*parts: str) -> Callable[[DeckError], bool]:
 
 
 DELIBERATE = (
-    Rule("cycle", _says("cycle: "), "a cycle of aliases or waterfalls is never meant"),
+    Rule(
+        "cycle",
+        _says("cycle: "),
+        "a cycle of aliases or waterfalls is never meant (Pipelex 0.10 recurses until "
+        "RecursionError), even one that a served model of the same name breaks in some profile",
+    ),
     Rule(
         "preset-as-model",
         _says("names a preset, but"),
@@ -97,6 +106,13 @@ DELIBERATE = (
         _says("is not a declared model or alias", "no alias named", "no waterfall named"),
         "the seed's layout has no plugins to declare a model later: a name nothing declares is "
         "a mistake",
+    ),
+    Rule(
+        "list-override",
+        _says("Pipelex 0.10 appends the two lists"),
+        "Pipelex 0.10.2 appends a fallback list set again by a later deck file to the earlier "
+        "one (its deep merge concatenates lists); the seed's layout replaces it whole: deckc "
+        "refuses rather than answer otherwise than Pipelex",
     ),
     Rule(
         "preset-over-limits",
@@ -178,8 +194,15 @@ def _disable(directory: Path, dialect: Dialect, backends: Iterable[str]) -> None
 
 
 def random_cases(work: Path, examples: int, dialects: Iterable[Dialect]) -> list[Case]:
-    """``examples`` random configurations of each of ``dialects`` (fixed seed)."""
-    from conformance.corpus import current_layout_configs, seed_layout_configs, write_config
+    """``examples`` random configurations of each of ``dialects`` (fixed seed); one in
+    ``MISTAKE_EVERY`` carries a mistake deckc refuses on purpose (rotating over ``MISTAKES``)."""
+    from conformance.corpus import (
+        MISTAKES,
+        current_layout_configs,
+        seed_layout_configs,
+        with_mistake,
+        write_config,
+    )
 
     cases: list[Case] = []
     strategies = {
@@ -189,6 +212,9 @@ def random_cases(work: Path, examples: int, dialects: Iterable[Dialect]) -> list
     for dialect in dialects:
         for number, files in enumerate(_draw(strategies[dialect], examples)):
             label = f"random-{dialect.value}-{number:04d}"
+            if number % MISTAKE_EVERY == MISTAKE_EVERY - 1:  # one in ten: a deliberate mistake
+                kind = MISTAKES[number // MISTAKE_EVERY % len(MISTAKES)]
+                files = with_mistake(files, kind, dialect is Dialect.PIPELEX_0_92)
             directory = work / label / "inference"
             write_config(files, directory)
             cases.append(Case(label, dialect, directory, "random"))
@@ -275,7 +301,8 @@ def judge(case: Case, answers: Mapping[str, Any], tally: Tally, report: Path) ->
     try:
         build = compiled(case.directory)
     except CompileFailed as failed:
-        _judge_refusal(case, failed, profiles, active, tally, report)
+        if _judge_refusal(case, failed, profiles, active, tally, report):
+            _judge_each_active(case, profiles, active, tally, report)
         return
     deck = imported(build, Path(tempfile.mkdtemp(prefix="deckc-conformance-")))
     for profile, answer in profiles.items():
@@ -284,14 +311,50 @@ def judge(case: Case, answers: Mapping[str, Any], tally: Tally, report: Path) ->
             tally.refused_by_pipelex += 1
             _judge_pipelex_refusal(case, build, profile, profile == active, answer, tally, report)
             continue
-        answer = _comparable(answer, tally)
-        found = differences(build, deck, profile, answer)
-        explained = [line for line in found if _warned(build, profile, line)]
-        for _ in explained:
-            tally.stricter["doc-gen-engine-capability"] += 1
-        found = [line for line in found if line not in explained]
-        if found:
-            _fail(case, f"profile {profile}", found, tally, report)
+        _judge_profile(case, build, deck, profile, answer, tally, report)
+
+
+def _judge_profile(
+    case: Case,
+    build: Build,
+    deck: ModuleType,
+    profile: str,
+    answer: Mapping[str, Any],
+    tally: Tally,
+    report: Path,
+) -> None:
+    """Every answer of ``profile``, which Pipelex boots, against the generated runtime's."""
+    found = differences(build, deck, profile, _comparable(answer, tally))
+    explained = [line for line in found if _warned(build, profile, line)]
+    for _ in explained:
+        tally.stricter["doc-gen-engine-capability"] += 1
+    found = [line for line in found if line not in explained]
+    if found:
+        _fail(case, f"profile {profile}", found, tally, report)
+
+
+def _judge_each_active(
+    case: Case, profiles: Mapping[str, Any], active: str | None, tally: Tally, report: Path
+) -> None:
+    """Both refuse the active profile of the files: every other profile is compiled as the
+    active one, as Pipelex was booted under it, and judged alone."""
+    for profile, answer in profiles.items():
+        if profile == active:
+            continue
+        tally.profiles += 1
+        try:
+            build = compiled(case.directory, active=profile)
+        except CompileFailed as failed:
+            _judge_refusal(case, failed, {profile: answer}, profile, tally, report)
+            if answer["boot"] != "ok":
+                tally.refused_by_pipelex += 1
+            continue
+        if answer["boot"] != "ok":
+            tally.refused_by_pipelex += 1
+            _judge_pipelex_refusal(case, build, profile, True, answer, tally, report)
+            continue
+        deck = imported(build, Path(tempfile.mkdtemp(prefix="deckc-conformance-")))
+        _judge_profile(case, build, deck, profile, answer, tally, report)
 
 
 # Answers that depend on what is installed beside Pipelex, not on the configuration: a document
@@ -333,22 +396,23 @@ def _judge_refusal(
     active: str | None,
     tally: Tally,
     report: Path,
-) -> None:
-    """deckc refuses the configuration: fine where Pipelex refuses its active profile too, or
-    where a deliberate rule explains every error."""
+) -> bool:
+    """deckc refuses the configuration: fine where Pipelex refuses its active profile too
+    (returns True then), or where a deliberate rule explains every error."""
     errors = list(failed.errors)
     if active is not None and profiles.get(active, {}).get("boot") != "ok":
         tally.stricter["both refuse"] += 1
-        return
+        return True
     unexplained = [e for e in errors if not any(rule.matches(e) for rule in DELIBERATE)]
     if unexplained:
         _fail(
             case, "deckc refuses what Pipelex boots", [str(e) for e in unexplained], tally, report
         )
-        return
+        return False
     for rule in DELIBERATE:
         if any(rule.matches(e) for e in errors):
             tally.stricter[rule.name] += 1
+    return False
 
 
 def _judge_pipelex_refusal(
@@ -387,6 +451,8 @@ def judge_migration(
         if old["boot"] != "ok" or new is None or new["boot"] != "ok":
             if (old["boot"] == "ok") != (new is not None and new["boot"] == "ok"):
                 _fail(case, f"profile {profile} boots in only one version", [], tally, report)
+            else:
+                tally.refused_by_pipelex += 1  # by both versions
             continue
         found = _migration_differences(old["types"]["llm"], new["types"]["llm"])
         if found:
@@ -404,10 +470,13 @@ def _migration_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> li
     if old["served"] != new["served"]:
         found.append(f"served: 0.10 {old['served']!r}, migrated {new['served']!r}")
     for name, answer in old.get("aliases", {}).items():
+        # 0.10's answer is the look-up of the bare name: the model where one is served
         waterfall = isinstance(answer.get("target"), list)
-        moved = new.get("waterfalls" if waterfall else "aliases", {}).get(name)
-        if outcome(answer) != outcome(moved):
-            found.append(f"alias {name}: 0.10 {outcome(answer)}, migrated {outcome(moved)}")
+        moved = outcome(new.get("waterfalls" if waterfall else "aliases", {}).get(name))
+        if name in new["served"]:
+            moved = (name, new["served"][name])
+        if outcome(answer) != moved:
+            found.append(f"alias {name}: 0.10 {outcome(answer)}, migrated {moved}")
     for table in ("presets", "choices"):
         for name, answer in old.get(table, {}).items():
             moved = new.get(table, {}).get(name)
