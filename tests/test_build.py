@@ -84,7 +84,7 @@ def test_both_model_forms_take_the_defaults_and_keep_extensions() -> None:
 def test_a_default_given_twice_is_an_error() -> None:
     _, problems = build({"backends/a.toml": 'default_sdk = "1"\n[defaults]\nsdk = "2"\n[m]\n'})
     assert problems == [
-        "backends/a.toml:1:1: default_sdk: default for `sdk` given twice\n"
+        "backends/a.toml:1:1: default_sdk: error: default for `sdk` given twice\n"
         "  hint: keep either `default_sdk` or `defaults.sdk`"
     ]
 
@@ -92,7 +92,7 @@ def test_a_default_given_twice_is_an_error() -> None:
 def test_a_model_declared_twice_in_one_file_points_at_both() -> None:
     config, problems = build({"backends/a.toml": '["m.x"]\n[models."m.x"]\nsdk = "s"\n'})
     assert problems == [
-        'backends/a.toml:2:1: models."m.x": model `m.x` is declared twice in this file\n'
+        'backends/a.toml:2:1: models."m.x": error: model `m.x` is declared twice in this file\n'
         "  see also backends/a.toml:1:1"
     ]
     kept = config.spec("a", ModelKey(LLM, "m.x"))
@@ -154,7 +154,7 @@ def test_a_malformed_variable_reference_in_a_credential_is_an_error(value: str, 
     _, problems = build({"backends.toml": f'[a]\nendpoint = "{value}"\n[b]\n'})
     shown = value[value.index("$") :]
     assert problems == [
-        f"backends.toml:2:1: a.endpoint: malformed variable reference `{shown}`: {why}"
+        f"backends.toml:2:1: a.endpoint: error: malformed variable reference `{shown}`: {why}"
         "\n  hint: write ${VAR}, ${env:VAR}, ${secret:VAR}, ${env:A|secret:B} or ${VAR:-default}"
     ]
 
@@ -237,7 +237,7 @@ def test_presets_merge_field_by_field_across_deck_files() -> None:
         (
             "",
             [
-                "deck/base_deck.toml:2:1: llm_presets.p: preset `p` has no llm_handle\n"
+                "deck/base_deck.toml:2:1: llm_presets.p: error: preset `p` has no llm_handle\n"
                 '  hint: add llm_handle = "<model or alias>"'
             ],
         ),
@@ -322,18 +322,19 @@ def test_undeclared_backends_of_a_profile_are_reported_and_dropped() -> None:
         }
     )
     assert problems == [
-        'routing_profiles.toml:5:1: profiles.p.routes."m*": backend `bb` is not declared in '
+        'routing_profiles.toml:5:1: profiles.p.routes."m*": error: backend `bb` is not declared in '
         "backends.toml\n  hint: did you mean `b`?",
-        "routing_profiles.toml:2:1: profiles.p.default: backend `zz` is not declared in "
+        "routing_profiles.toml:2:1: profiles.p.default: error: backend `zz` is not declared in "
         "backends.toml\n  hint: declared backends: a, b; or declare [zz] in backends.toml",
-        "routing_profiles.toml:3:19: profiles.p.fallback_order[0]: backend `aa` is not declared "
+        "routing_profiles.toml:3:19: profiles.p.fallback_order[0]: error: backend `aa` is not "
+        "declared "
         "in backends.toml\n  hint: did you mean `a`?",
     ]
     p = config.profiles["p"]
     assert (p.default, p.routes, [r.backend for r in p.fallback_order]) == (None, (), ["b"])
 
 
-ACTIVE = "routing_profiles.toml:1:1: active: "
+ACTIVE = "routing_profiles.toml:1:1: active: error: "
 
 
 @pytest.mark.parametrize(

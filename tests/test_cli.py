@@ -50,7 +50,8 @@ def test_error_locations_are_relative_to_the_working_directory(project: Path) ->
     result = run("compile")
     assert result.exit_code == 2
     assert result.stderr.startswith(
-        ".pipelex/inference/routing_profiles.toml:7:1: active: active profile `al` is not declared"
+        ".pipelex/inference/routing_profiles.toml:7:1: active: error: active profile `al` is not "
+        "declared"
     )
 
 
@@ -90,7 +91,7 @@ def test_check_on_a_broken_configuration_exits_2(project: Path) -> None:
 def test_missing_config_dir_exits_2(project: Path) -> None:
     result = run("compile", "--config-dir", "nowhere")
     assert result.exit_code == 2
-    assert "nowhere: configuration directory not found" in result.stderr
+    assert "nowhere: error: configuration directory not found" in result.stderr
 
 
 def test_internal_errors_never_show_a_traceback(
@@ -189,13 +190,14 @@ def test_outputs_no_longer_made_are_deleted_when_writing_in_place(
     [
         (
             "a-file/below",
-            "a-file/below: the output directory cannot be made: a-file exists and is not a "
+            "a-file/below: error: the output directory cannot be made: a-file exists and is not a "
             "directory\n"
             "  hint: pass --out a directory (it is created when missing), or move the file away\n",
         ),
         (
             ".pipelex/inference/gen",
-            ".pipelex/inference/gen: the output directory is inside the configuration directory "
+            ".pipelex/inference/gen: error: the output directory is inside the configuration "
+            "directory "
             ".pipelex/inference\n  hint: pass --out a directory outside it (the default is "
             "`generated`)\n",
         ),
@@ -215,7 +217,8 @@ def test_an_out_that_is_a_file_is_a_usage_error(project: Path) -> None:
     assert result.exit_code == 2
     assert "Invalid value for '--out': Directory 'a-file' is a file." in result.stderr
     assert write_outputs_error(project / "a-file") == (
-        f"{(project / 'a-file').as_posix()}: the output directory cannot be made: it exists and "
+        f"{(project / 'a-file').as_posix()}: error: the output directory cannot be made: it exists "
+        f"and "
         "is not a directory"
     )
 
@@ -231,7 +234,7 @@ def test_an_unwritable_out_is_a_located_error(project: Path) -> None:
     result = run("compile", "--out", "/proc/deckc-cannot-write-here")
     assert result.exit_code == 2
     assert result.stderr.startswith(
-        "/proc/deckc-cannot-write-here: cannot write the output directory: "
+        "/proc/deckc-cannot-write-here: error: cannot write the output directory: "
     )
     assert "internal error" not in result.stderr
 

@@ -423,7 +423,7 @@ def test_validate_errors_exit_2_and_json_goes_to_stdout(project: Path) -> None:
 def test_validate_on_a_missing_directory_exits_2(project: Path) -> None:
     result = run("validate", "--config-dir", "nowhere")
     assert result.exit_code == 2
-    assert "nowhere: configuration directory not found" in result.stderr
+    assert "nowhere: error: configuration directory not found" in result.stderr
 
 
 def test_validate_online_hands_the_resolved_configuration_to_the_probe(

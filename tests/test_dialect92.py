@@ -92,7 +92,8 @@ def test_the_deck_says_which_layout(tmp_path: Path) -> None:
 def test_a_deck_mixing_the_layouts_names_a_table_of_each(tmp_path: Path) -> None:
     (problem,) = failure(tmp_path, deck__0_dot_toml='[aliases]\nx = "gpt"\n')
     assert problem.startswith(
-        "deck/1_llm_deck.toml:2:1: llm: the deck mixes two layouts: [aliases] (deck/0.toml) is "
+        "deck/1_llm_deck.toml:2:1: llm: error: the deck mixes two layouts: [aliases] (deck/0.toml) "
+        "is "
         "the pipelex-0.10 layout, [llm] (deck/1_llm_deck.toml) the pipelex-0.92 one"
     )
 
@@ -209,23 +210,27 @@ def test_headers_backend_constraints_and_defaults(tmp_path: Path) -> None:
     [
         (
             'default_sdk = "x"\n[m]\nsdk = "x"\n',
-            "backends/mistral.toml:1:1: default_sdk: top-level `default_sdk` is the pipelex-0.10 "
+            "backends/mistral.toml:1:1: default_sdk: error: top-level `default_sdk` is the "
+            "pipelex-0.10 "
             "form of a model default\n  hint: set `sdk` in the file's [defaults] table instead",
         ),
         (
             '[m]\nsdk = "x"\nmax-tokens = 5\n',
-            "backends/mistral.toml:3:1: m.max-tokens: `max-tokens` is the model field `max_tokens` "
+            "backends/mistral.toml:3:1: m.max-tokens: error: `max-tokens` is the model field "
+            "`max_tokens` "
             "spelt with hyphens (a key with a `-` is an HTTP header)\n  hint: rename it "
             "`max_tokens`",
         ),
         (
             '[m]\nsdk = "${SDK}"\n',
-            "backends/mistral.toml:2:1: m.sdk: `sdk` holds a ${...} reference, but only model_id, "
+            "backends/mistral.toml:2:1: m.sdk: error: `sdk` holds a ${...} reference, but only "
+            "model_id, "
             "endpoint_path and header values may\n  hint: write the value literally",
         ),
         (
             '[a]\nsdk = "x"\nhandle = "m"\n[b]\nsdk = "x"\nhandle = "m"\n',
-            "backends/mistral.toml:4:1: b: llm `m` is declared twice in this file\n  see also "
+            "backends/mistral.toml:4:1: b: error: llm `m` is declared twice in this file\n  see "
+            "also "
             "backends/mistral.toml:1:1\n  hint: give one of the tables another `handle` or "
             "`model_type`",
         ),
@@ -238,7 +243,9 @@ def test_model_file_mistakes_are_located(tmp_path: Path, models: str, expected: 
 def test_a_profile_needs_a_description(tmp_path: Path) -> None:
     profiles = '[profiles.p]\ndefault = "openai"\n'
     (problem,) = failure(tmp_path, routing_profiles_dot_toml=routing(profiles))
-    assert problem == "routing_profiles.toml:2:1: profiles.p: missing required key description"
+    assert (
+        problem == "routing_profiles.toml:2:1: profiles.p: error: missing required key description"
+    )
 
 
 def test_a_dangling_handle_is_a_warning_and_strict_makes_it_an_error(tmp_path: Path) -> None:
@@ -340,7 +347,7 @@ def test_a_deck_without_tables_is_read_by_its_file_names(tmp_path: Path) -> None
     """No deck table says which layout: the seed's file names say the seed's."""
     seed = config(tmp_path / "seed", deck__1_llm_deck_dot_toml="", deck__overrides_dot_toml="")
     (seed_problem,) = [str(e) for e in _errors(seed)]
-    assert seed_problem.startswith("deck/base_deck.toml: model deck not found")
+    assert seed_problem.startswith("deck/base_deck.toml: error: model deck not found")
     current = config(tmp_path / "current", deck__1_llm_deck_dot_toml="")
     problems = [str(e) for e in _errors(current)]
     assert len(problems) == 4  # llm, extract, img_gen and search are required; the others not
@@ -381,7 +388,7 @@ def test_a_dead_exact_route_does_not_hide_a_wrong_one_after_it(tmp_path: Path) -
     routes = '[profiles.p.routes]\n"gtp" = "openai"\n"ocr" = "openai"\n'
     problems = failure(tmp_path, routing_profiles_dot_toml=routing(PROFILE_P + routes))
     assert problems == [
-        "routing_profiles.toml:7:1: profiles.p.routes.ocr: exact route sends ocr to backend "
+        "routing_profiles.toml:7:1: profiles.p.routes.ocr: error: exact route sends ocr to backend "
         "openai, which does not serve it (served by: mistral)\n  hint: route it to mistral, or "
         "add a table for ocr to backends/openai.toml"
     ]
@@ -395,7 +402,8 @@ def test_a_route_to_a_disabled_backend_makes_its_models_unavailable(tmp_path: Pa
         routing_profiles_dot_toml=routing(PROFILE_P + route),
     )
     assert problems == [
-        'routing_profiles.toml:6:1: profiles.p.routes."g*": route `g*` of profile p sends models '
+        'routing_profiles.toml:6:1: profiles.p.routes."g*": error: route `g*` of profile p '
+        "sends models "
         "to backend mistral, which is disabled\n  hint: enable mistral, route the models "
         "elsewhere, or make it an optional route"
     ]
@@ -530,10 +538,12 @@ def test_reference_errors_of_the_current_layout(tmp_path: Path) -> None:
         'q = { model = "gpt", temperature = 0.5 }\n'
     )
     assert failure(tmp_path, deck__1_llm_deck_dot_toml=deck) == [
-        "deck/1_llm_deck.toml:8:1: llm.aliases.later: no waterfall named `nowhere`",
-        "deck/1_llm_deck.toml:19:1: llm.waterfalls.u[0]: `$q` names a preset, but a waterfall "
+        "deck/1_llm_deck.toml:8:1: llm.aliases.later: error: no waterfall named `nowhere`",
+        "deck/1_llm_deck.toml:19:1: llm.waterfalls.u[0]: error: `$q` names a preset, but a "
+        "waterfall "
         "step must point at a model or alias\n  hint: point it at the preset's model instead",
-        "deck/1_llm_deck.toml:21:7: llm.presets.p.model: `$q` names a preset, but a preset must "
+        "deck/1_llm_deck.toml:21:7: llm.presets.p.model: error: `$q` names a preset, but a preset "
+        "must "
         "point at a model or alias\n  hint: point it at the preset's model instead",
     ]
 
@@ -556,7 +566,7 @@ def test_reasoning_checks_name_the_field_and_the_inactive_profile(tmp_path: Path
         'b = { model = "small", temperature = 1, reasoning_budget = 100 }\n'
     )
     refused = (
-        "deck/1_llm_deck.toml:19:41: llm.presets.b.reasoning_budget: {warning}preset `b` sets "
+        "deck/1_llm_deck.toml:19:41: llm.presets.b.reasoning_budget: {label}preset `b` sets "
         'reasoning_budget = 100, but model small (backend mistral) has thinking_mode = "none": '
         "Pipelex refuses the call{note}\n  see also backends/mistral.toml:6:1\n  hint: remove "
         "reasoning_budget, or point the preset at a model that reasons"
@@ -566,11 +576,11 @@ def test_reasoning_checks_name_the_field_and_the_inactive_profile(tmp_path: Path
     )
     assert [str(w) for w in build.warnings] == [
         SEARCH_GPT.format(line=16),
-        refused.format(warning="warning: ", note=" (under profile q, which is not active)"),
+        refused.format(label="warning: ", note=" (under profile q, which is not active)"),
     ]
     assert failure(
         tmp_path, routing_profiles_dot_toml=routing(profiles, "q"), deck__1_llm_deck_dot_toml=deck
-    ) == [refused.format(warning="", note="")]
+    ) == [refused.format(label="error: ", note="")]
 
 
 def test_a_waterfall_in_a_cycle_is_followed_once(tmp_path: Path) -> None:
@@ -604,7 +614,8 @@ def test_an_enabled_backend_must_have_a_model_file_declaring_a_model(tmp_path: P
     backends = BACKENDS + "[spare]\n"
     (missing,) = failure(tmp_path / "a", backends_dot_toml=backends)
     assert missing == (
-        "backends.toml:6:1: spare: backend `spare` serves no models: backends/spare.toml not "
+        "backends.toml:6:1: spare: error: backend `spare` serves no models: backends/spare.toml "
+        "not "
         "found\n  hint: create backends/spare.toml with one table per model, or set "
         "`enabled = false`"
     )
@@ -615,7 +626,8 @@ def test_an_enabled_backend_must_have_a_model_file_declaring_a_model(tmp_path: P
         backends__internal_dot_toml="",
     )
     assert empty.startswith(
-        "backends/spare.toml: backend `spare` is enabled but backends/spare.toml declares no model"
+        "backends/spare.toml: error: backend `spare` is enabled but backends/spare.toml declares "
+        "no model"
     )
     disabled = backends.replace("[spare]", "[spare]\nenabled = false")
     warnings = compiled(tmp_path / "c", backends_dot_toml=disabled).warnings
@@ -636,7 +648,7 @@ def test_a_doc_gen_choice_must_reach_an_engine_that_makes_that_document(tmp_path
     bad = DECK + '[doc_gen.choice_defaults]\n"docx.layout" = "printer"\n'
     (problem,) = failure(tmp_path / "bad", deck__1_llm_deck_dot_toml=bad, **files)
     assert problem == (
-        'deck/1_llm_deck.toml:18:1: doc_gen.choice_defaults."docx.layout": doc_gen choice '
+        'deck/1_llm_deck.toml:18:1: doc_gen.choice_defaults."docx.layout": error: doc_gen choice '
         "`docx.layout` reaches engine printer (backend internal), which does not make a docx "
         "from layout (inputs ['layout'], outputs ['pdf']): Pipelex refuses the step\n"
         "  see also backends/internal.toml:4:1\n"

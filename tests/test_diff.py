@@ -185,15 +185,16 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ('{\n  "a": [1,\n', "bad.json:3:1: not valid JSON: Expecting value\n"),
-        ("[]", "bad.json: not a deckc lockfile (not a JSON object)\n"),
+        ('{\n  "a": [1,\n', "bad.json:3:1: error: not valid JSON: Expecting value\n"),
+        ("[]", "bad.json: error: not a deckc lockfile (not a JSON object)\n"),
         (
             '{"_generated": {"schema_version": 0}}',
-            "bad.json: _generated.schema_version: lockfile schema version 0; this deckc reads "
+            "bad.json: _generated.schema_version: error: lockfile schema version 0; this deckc "
+            "reads "
             "versions 1, 2\n  hint: recompile it with this deckc (`deckc compile --force`), or "
             "compare it with the deckc that wrote it\n",
         ),
-        (None, "bad.json: lockfile not found\n"),
+        (None, "bad.json: error: lockfile not found\n"),
     ],
 )
 def test_unreadable_lockfiles_exit_2(in_tmp: Path, content: str | None, expected: str) -> None:
@@ -210,7 +211,7 @@ def test_a_lockfile_that_breaks_its_schema_exits_2(in_tmp: Path) -> None:
     result = run("diff", "good.json", "bad.json")
     assert result.exit_code == 2
     assert result.stderr.startswith(
-        "bad.json: profiles.mixed.llm.routing.gpt-5: not a valid version 2 lockfile"
+        "bad.json: profiles.mixed.llm.routing.gpt-5: error: not a valid version 2 lockfile"
     )
 
 
@@ -267,7 +268,7 @@ def test_diff_against_git_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     unknown = run("diff", "nope", "--out", "../generated")
     assert unknown.exit_code == 2
     assert unknown.stderr.startswith(
-        "nope:../generated/deck.lock.json: no lockfile at revision `nope`: git: "
+        "nope:../generated/deck.lock.json: error: no lockfile at revision `nope`: git: "
     )
     assert "\n  hint: name a commit, branch or tag that has" in unknown.stderr
 
@@ -276,6 +277,6 @@ def test_an_option_is_never_passed_to_git_as_a_revision(in_tmp: Path) -> None:
     result = run("diff", "--", "--output=x", "good.json")
     assert result.exit_code == 2
     assert result.stderr == (
-        "--output=x:generated/deck.lock.json: `--output=x` is not a git revision\n"
+        "--output=x:generated/deck.lock.json: error: `--output=x` is not a git revision\n"
     )
     assert not (in_tmp / "x").exists()

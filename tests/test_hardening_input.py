@@ -146,17 +146,28 @@ def test_alias_cycles_longer_than_the_recursion_limit_are_reported(tmp_path: Pat
     with pytest.raises(CompileFailed) as info:
         compile_dir(tmp_path)
     (error,) = info.value.errors
-    assert str(error).startswith("deck/base_deck.toml:2:1: aliases.a0: alias cycle: a0 -> a1 -> ")
+    assert str(error).startswith(
+        "deck/base_deck.toml:2:1: aliases.a0: error: alias cycle: a0 -> a1 -> "
+    )
     assert error.message.endswith(f"a{chain - 1} -> a0")
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("[" * 500 + "]" * 500, "backends/x.toml:2:39: invalid TOML: TOML inline arrays/tables"),
-        ("{a=" * 33 + "1" + "}" * 33, "backends/x.toml:2:103: m.x-y: values nested more than"),
-        ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "backends/x.toml:2:39: m.x-y: values"),
-        ("9" * 4400, "backends/x.toml:2:7: invalid TOML: a number of more than 4300 digits"),
+        (
+            "[" * 500 + "]" * 500,
+            "backends/x.toml:2:39: error: invalid TOML: TOML inline arrays/tables",
+        ),
+        (
+            "{a=" * 33 + "1" + "}" * 33,
+            "backends/x.toml:2:103: m.x-y: error: values nested more than",
+        ),
+        (
+            "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+            "backends/x.toml:2:39: m.x-y: error: values",
+        ),
+        ("9" * 4400, "backends/x.toml:2:7: error: invalid TOML: a number of more than 4300 digits"),
     ],
 )
 def test_pathological_values_are_located_errors(tmp_path: Path, value: str, expected: str) -> None:
@@ -179,7 +190,7 @@ def test_keys_with_more_parts_than_tomli_allows(tmp_path: Path) -> None:
     with pytest.raises(CompileFailed) as info:
         compile_dir(tmp_path)
     assert str(info.value.errors[0]).startswith(
-        "backends/x.toml:1:66: invalid TOML: TOML key has more than the allowed 1000 parts"
+        "backends/x.toml:1:66: error: invalid TOML: TOML key has more than the allowed 1000 parts"
     )
 
 
@@ -191,8 +202,8 @@ def test_file_names_that_are_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(CompileFailed) as info:
         load_sources(tmp_path)
     assert [str(e).splitlines()[0] for e in info.value.errors] == [
-        "backends/\\xfe.toml: file name is not valid UTF-8",
-        "deck/team\\xff.toml: file name is not valid UTF-8",
+        "backends/\\xfe.toml: error: file name is not valid UTF-8",
+        "deck/team\\xff.toml: error: file name is not valid UTF-8",
     ]
 
 

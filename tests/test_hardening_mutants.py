@@ -46,17 +46,19 @@ def summary(r: Resolution) -> tuple[object, ...]:
     [
         (
             '[llm_presets]\np = { llm_handle = "m1" }\n[aliases]\nx = "$p"\n',
-            "deck/base_deck.toml:4:1: aliases.x: `$p` names a preset, but an alias must point at "
+            "deck/base_deck.toml:4:1: aliases.x: error: `$p` names a preset, but an alias must "
+            "point at "
             "a model or alias\n  hint: point it at the preset's llm_handle instead",
         ),
         (
             '[aliases]\nbest = "m1"\nx = "@bets"\n',
-            "deck/base_deck.toml:3:1: aliases.x: no alias named `bets`\n"
+            "deck/base_deck.toml:3:1: aliases.x: error: no alias named `bets`\n"
             "  hint: did you mean `best`?",
         ),
         (
             '[aliases]\nx = ["m1", "qqqqqq"]\n',
-            "deck/base_deck.toml:2:1: aliases.x[1]: `qqqqqq` is not a declared model or alias "
+            "deck/base_deck.toml:2:1: aliases.x[1]: error: `qqqqqq` is not a declared model or "
+            "alias "
             "(alias x -> qqqqqq)\n"
             "  hint: declare the model in a backends/<backend>.toml file, or the alias in "
             "[aliases]",
@@ -64,32 +66,36 @@ def summary(r: Resolution) -> tuple[object, ...]:
         (
             '[llm_presets]\ncheap = { llm_handle = "m1" }\n[llm_choice_defaults]\n'
             'for_text = "$cheep"\n',
-            "deck/base_deck.toml:4:1: llm_choice_defaults.for_text: no preset named `cheep`\n"
+            "deck/base_deck.toml:4:1: llm_choice_defaults.for_text: error: no preset named "
+            "`cheep`\n"
             "  hint: did you mean `cheap`?",
         ),
         (
             '[llm_presets]\np1 = { llm_handle = "m1" }\n[llm_choice_defaults]\nfor_text = "p11"\n',
-            "deck/base_deck.toml:4:1: llm_choice_defaults.for_text: `p11` is not a preset, alias "
+            "deck/base_deck.toml:4:1: llm_choice_defaults.for_text: error: `p11` is not a preset, "
+            "alias "
             "or model\n  hint: did you mean `p1`?",
         ),
         (
             '[aliases]\nbest = "m1"\n[llm_choice_defaults]\nfor_object = "@bset"\n',
-            "deck/base_deck.toml:4:1: llm_choice_defaults.for_object: no alias named `bset`\n"
+            "deck/base_deck.toml:4:1: llm_choice_defaults.for_object: error: no alias named "
+            "`bset`\n"
             "  hint: did you mean `best`?",
         ),
         (  # "disabled" means "none" in the overrides only
             '[llm_choice_defaults]\nfor_text = "disabled"\n',
-            "deck/base_deck.toml:2:1: llm_choice_defaults.for_text: `disabled` is not a preset, "
+            "deck/base_deck.toml:2:1: llm_choice_defaults.for_text: error: `disabled` is not a "
+            "preset, "
             "alias or model",
         ),
         (  # the seed's layout has no waterfalls: its fallback chains are list aliases
             '[aliases]\nx = "~m1"\n',
-            "deck/base_deck.toml:2:1: aliases.x: no waterfall named `m1`\n"
+            "deck/base_deck.toml:2:1: aliases.x: error: no waterfall named `m1`\n"
             "  hint: in this layout a fallback chain is an alias whose value is a list",
         ),
         (  # handle: reads as a bare name, and names its owner when nothing has that name
             '[llm_choice_defaults]\nfor_object = "handle:m11"\n',
-            "deck/base_deck.toml:2:1: llm_choice_defaults.for_object: `handle:m11` is not a "
+            "deck/base_deck.toml:2:1: llm_choice_defaults.for_object: error: `handle:m11` is not a "
             "declared model or alias (choice for_object -> handle:m11)\n"
             "  hint: did you mean `m1`?",
         ),
@@ -101,19 +107,20 @@ def test_reference_errors_exactly(deck: str, expected: str) -> None:
 
 def test_a_disabled_override_does_not_stop_checking_the_next_choice() -> None:
     assert errors_of("", '[llm_choice_overrides]\nfor_text = "disabled"\nfor_object = "nah"\n') == [
-        "deck/overrides.toml:3:1: llm_choice_overrides.for_object: `nah` is not a preset, alias "
+        "deck/overrides.toml:3:1: llm_choice_overrides.for_object: error: `nah` is not a preset, "
+        "alias "
         "or model"
     ]
 
 
 def test_alias_cycles_away_from_the_first_alias_are_found() -> None:
     assert errors_of('[aliases]\na = "b"\nb = "c"\nc = "b"\n') == [
-        "deck/base_deck.toml:3:1: aliases.b: alias cycle: b -> c -> b\n"
+        "deck/base_deck.toml:3:1: aliases.b: error: alias cycle: b -> c -> b\n"
         "  see also deck/base_deck.toml:4:1\n"
         "  hint: make one of these aliases point at a model"
     ]
     assert errors_of('[aliases]\na = "b"\nb = "m1"\nc = "d"\nd = "c"\n') == [
-        "deck/base_deck.toml:4:1: aliases.c: alias cycle: c -> d -> c\n"
+        "deck/base_deck.toml:4:1: aliases.c: error: alias cycle: c -> d -> c\n"
         "  see also deck/base_deck.toml:5:1\n"
         "  hint: make one of these aliases point at a model"
     ]
@@ -255,10 +262,12 @@ def test_exact_route_errors_exactly() -> None:
     with pytest.raises(CompileFailed) as info:
         compile_texts(files)
     assert [str(e) for e in info.value.errors] == [
-        "routing_profiles.toml:5:1: profiles.p.optional_routes.m: exact route sends m to backend "
+        "routing_profiles.toml:5:1: profiles.p.optional_routes.m: error: exact route sends m to "
+        "backend "
         "b, which does not serve it (served by: a, c)\n"
         "  hint: route it to a or c, or add a table for m to backends/b.toml",
-        "routing_profiles.toml:6:1: profiles.p.optional_routes.ghost: exact route sends ghost to "
+        "routing_profiles.toml:6:1: profiles.p.optional_routes.ghost: error: exact route sends "
+        "ghost to "
         "backend a, which does not serve it\n"
         "  hint: declare the model, or add a table for ghost to backends/a.toml",
     ]

@@ -31,7 +31,8 @@ def test_invalid_utf8_is_located() -> None:
     with pytest.raises(ConfigSyntaxError) as info:
         parse_source("backends.toml", b'[openai]\ndisplay_name = "caf\xe9"\n')
     assert str(info.value) == (
-        "backends.toml:2:20: not valid UTF-8 (byte 0xe9)\n  hint: TOML files must be UTF-8 encoded"
+        "backends.toml:2:20: error: not valid UTF-8 (byte 0xe9)\n  hint: TOML files must be UTF-8 "
+        "encoded"
     )
 
 
@@ -47,9 +48,9 @@ def test_missing_files_are_all_reported(tmp_path: Path) -> None:
         load_sources(tmp_path)
     messages = sorted(str(e).splitlines()[0] for e in info.value.errors)
     assert messages == [
-        "backends.toml: backends file not found",
-        "deck/base_deck.toml: model deck not found",
-        "routing_profiles.toml: routing profiles file not found",
+        "backends.toml: error: backends file not found",
+        "deck/base_deck.toml: error: model deck not found",
+        "routing_profiles.toml: error: routing profiles file not found",
     ]
 
 

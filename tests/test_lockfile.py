@@ -111,7 +111,8 @@ def test_a_lockfile_of_an_unknown_version_is_refused() -> None:
     with pytest.raises(CompileFailed) as info:
         read_lock(data, "future.json")
     assert info.value.report().startswith(
-        "future.json: _generated.schema_version: lockfile schema version 3; this deckc reads "
+        "future.json: _generated.schema_version: error: lockfile schema version 3; this deckc "
+        "reads "
         "versions 1, 2\n"
     )
 

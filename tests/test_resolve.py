@@ -77,7 +77,7 @@ def test_unavailable_handle_is_recorded_not_fatal() -> None:
 
 def test_alias_cycle_names_the_whole_path() -> None:
     assert errors_of('[aliases]\nx = "y"\ny = "z"\nz = "x"\n') == [
-        "deck/base_deck.toml:2:1: aliases.x: alias cycle: x -> y -> z -> x\n"
+        "deck/base_deck.toml:2:1: aliases.x: error: alias cycle: x -> y -> z -> x\n"
         "  see also deck/base_deck.toml:3:1\n"
         "  see also deck/base_deck.toml:4:1\n"
         "  hint: make one of these aliases point at a model"
@@ -86,7 +86,7 @@ def test_alias_cycle_names_the_whole_path() -> None:
 
 def test_dangling_reference_suggests_close_names() -> None:
     assert errors_of('[aliases]\nbest = "m11"\n') == [
-        "deck/base_deck.toml:2:1: aliases.best: `m11` is not a declared model or alias "
+        "deck/base_deck.toml:2:1: aliases.best: error: `m11` is not a declared model or alias "
         "(alias best -> m11)\n"
         "  hint: did you mean `m1`?"
     ]
@@ -115,7 +115,8 @@ def test_alias_override_replaces_a_single_target_whole() -> None:
 def test_a_list_alias_set_again_as_a_list_is_refused() -> None:
     """Pipelex 0.10.2 appends the lists (``deep_update``): deckc refuses to answer otherwise."""
     assert errors_of('[aliases]\nx = ["m1", "m2"]\n', '[aliases]\nx = ["m3"]\n') == [
-        "deck/overrides.toml:2:1: aliases.x: alias `x` is a fallback list in deck/base_deck.toml "
+        "deck/overrides.toml:2:1: aliases.x: error: alias `x` is a fallback list in "
+        "deck/base_deck.toml "
         "and again here: Pipelex 0.10 appends the two lists ([m1, m2, m3]), it does not replace "
         "the first\n"
         "  see also deck/base_deck.toml:2:1\n"
@@ -125,7 +126,8 @@ def test_a_list_alias_set_again_as_a_list_is_refused() -> None:
 
 def test_preset_max_tokens_above_model_limit_is_an_error() -> None:
     assert errors_of('[llm_presets]\nbig = { llm_handle = "m1", max_tokens = 2000 }\n') == [
-        "deck/base_deck.toml:2:28: llm_presets.big.max_tokens: preset `big` asks max_tokens = "
+        "deck/base_deck.toml:2:28: llm_presets.big.max_tokens: error: preset `big` asks max_tokens "
+        "= "
         "2000, but model m1 (backend a) allows at most 1000\n"
         "  see also backends/a.toml:1:1\n"
         '  hint: lower it to 1000 or less, or use "auto"'

@@ -147,7 +147,7 @@ def test_check_never_renders(project: Path, monkeypatch: pytest.MonkeyPatch) -> 
     deck.write_text(deck.read_text().replace('base-gpt = "gpt-4o"', 'base-gpt = "gpt-6"'))
     broken = CliRunner().invoke(cli, ["check"], catch_exceptions=False)
     assert broken.exit_code == 2
-    assert "aliases.base-gpt: `gpt-6` is not a declared model or alias" in broken.stderr
+    assert "aliases.base-gpt: error: `gpt-6` is not a declared model or alias" in broken.stderr
 
 
 def test_check_without_outputs_and_with_a_broken_configuration_exits_2(project: Path) -> None:
@@ -157,7 +157,7 @@ def test_check_without_outputs_and_with_a_broken_configuration_exits_2(project: 
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
         ".pipelex/inference/deck/team.toml:2:1: aliases.x: "
-        "expected a handle or a non-empty list of handles, got 3"
+        "error: expected a handle or a non-empty list of handles, got 3"
     )
 
 

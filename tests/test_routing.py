@@ -46,7 +46,7 @@ def test_exact_route_to_backend_lacking_the_model_is_an_error() -> None:
     with pytest.raises(CompileFailed) as info:
         route('[profiles.p.routes]\n"gpt-4o" = "b"\n', {"a": ["gpt-4o"], "b": ["x"]})
     assert str(info.value.errors[0]) == (
-        "routing_profiles.toml:4:1: profiles.p.routes.gpt-4o: exact route sends gpt-4o to "
+        "routing_profiles.toml:4:1: profiles.p.routes.gpt-4o: error: exact route sends gpt-4o to "
         "backend b, which does not serve it (served by: a)\n"
         "  hint: route it to a, or add a table for gpt-4o to backends/b.toml"
     )
@@ -71,7 +71,8 @@ def test_a_route_sending_a_model_to_a_disabled_backend_refuses_the_active_profil
             disabled=("c",),
         )
     assert [str(e) for e in info.value.errors] == [
-        'routing_profiles.toml:4:1: profiles.p.routes."gpt-*": route `gpt-*` of profile p sends '
+        'routing_profiles.toml:4:1: profiles.p.routes."gpt-*": error: route `gpt-*` '
+        "of profile p sends "
         "gpt-4o to backend c, which is disabled: Pipelex refuses to boot the profile\n"
         "  hint: enable c in backends.toml, or route the models elsewhere, or make it an "
         "optional route"
@@ -152,7 +153,7 @@ def test_a_disabled_default_that_models_go_to_refuses_the_profile() -> None:
     with pytest.raises(CompileFailed) as info:
         route('default = "c"\nfallback_order = ["b"]\n', {"b": ["m"], "c": ["m"]}, ("c",))
     assert [str(e) for e in info.value.errors] == [
-        "routing_profiles.toml:3:1: profiles.p.default: profile p sends m to its default "
+        "routing_profiles.toml:3:1: profiles.p.default: error: profile p sends m to its default "
         "backend c, which is disabled: Pipelex refuses to boot the profile\n"
         "  hint: enable c in backends.toml, or choose another default"
     ]
@@ -186,7 +187,7 @@ def test_route_to_undeclared_backend_is_an_error_with_suggestion() -> None:
     with pytest.raises(CompileFailed) as info:
         route('default = "alpha"\n[profiles.p.routes]\n"m" = "alpah"\n', {"alpha": ["m"]})
     assert str(info.value.errors[0]) == (
-        "routing_profiles.toml:5:1: profiles.p.routes.m: backend `alpah` is not declared in "
+        "routing_profiles.toml:5:1: profiles.p.routes.m: error: backend `alpah` is not declared in "
         "backends.toml\n  hint: did you mean `alpha`?"
     )
 

@@ -38,88 +38,93 @@ def check(path: str, text: str) -> tuple[list[str], SourceFile | None]:
         (
             "deck/base_deck.toml",
             PRESET + "temprature = 0.5\n",
-            "deck/base_deck.toml:3:1: llm_presets.p.temprature: unknown key `temprature`\n"
+            "deck/base_deck.toml:3:1: llm_presets.p.temprature: error: unknown key `temprature`\n"
             "  hint: did you mean `temperature`?",
         ),
         (
             "routing_profiles.toml",
             'activ = "p"\n[profiles.p]\n',
-            "routing_profiles.toml:1:1: activ: unknown key `activ`\n  hint: did you mean `active`?",
+            "routing_profiles.toml:1:1: activ: error: unknown key `activ`\n  hint: did you mean "
+            "`active`?",
         ),
         (
             "backends/a.toml",
             "[m]\nfoo = 1\n",
-            "backends/a.toml:2:1: m.foo: unknown key `foo`\n"
+            "backends/a.toml:2:1: m.foo: error: unknown key `foo`\n"
             "  hint: vendor extensions must start with `x-`",
         ),
         (
             "deck/base_deck.toml",
             PRESET + 'temperature = "hot"\n',
-            "deck/base_deck.toml:3:1: llm_presets.p.temperature: expected a number, "
+            "deck/base_deck.toml:3:1: llm_presets.p.temperature: error: expected a number, "
             "got a string 'hot'",
         ),
         (
             "backends.toml",
             '[a]\nenabled = "yes"\n',
-            "backends.toml:2:1: a.enabled: expected a boolean, got a string 'yes'",
+            "backends.toml:2:1: a.enabled: error: expected a boolean, got a string 'yes'",
         ),
         (
             "backends.toml",
             "[a]\nfoo = [1]\n",
-            "backends.toml:2:1: a.foo: expected a string or a number or a boolean, "
+            "backends.toml:2:1: a.foo: error: expected a string or a number or a boolean, "
             "got an array [1]",
         ),
         (
             "deck/base_deck.toml",
             PRESET + "temperature = 1.5\n",
-            "deck/base_deck.toml:3:1: llm_presets.p.temperature: preset `p`: temperature = 1.5 "
+            "deck/base_deck.toml:3:1: llm_presets.p.temperature: error: preset `p`: temperature = "
+            "1.5 "
             "is out of range [0, 1]\n"
             "  hint: temperatures are normalized to [0, 1]; temperature = 1 is the hottest",
         ),
         (
             "deck/base_deck.toml",
             PRESET + "max_tokens = 0\n",
-            "deck/base_deck.toml:3:1: llm_presets.p.max_tokens: expected a positive integer or "
+            "deck/base_deck.toml:3:1: llm_presets.p.max_tokens: error: expected a positive integer "
+            "or "
             '"auto", got 0',
         ),
         (
             "deck/base_deck.toml",
             PRESET + 'max_tokens = "big"\n',
-            "deck/base_deck.toml:3:1: llm_presets.p.max_tokens: expected a positive integer or "
+            "deck/base_deck.toml:3:1: llm_presets.p.max_tokens: error: expected a positive integer "
+            "or "
             "\"auto\", got 'big'",
         ),
         (
             "backends/a.toml",
             "[m]\nmax_tokens = -1\n",
-            "backends/a.toml:2:1: m.max_tokens: -1 is out of range: must be at least 1",
+            "backends/a.toml:2:1: m.max_tokens: error: -1 is out of range: must be at least 1",
         ),
         (
             "backends/a.toml",
             "[m]\ncosts = { input = -2 }\n",
-            "backends/a.toml:2:11: m.costs.input: -2 is out of range: must be at least 0",
+            "backends/a.toml:2:11: m.costs.input: error: -2 is out of range: must be at least 0",
         ),
         (
             "backends/a.toml",
             '[m]\nmodel_type = "lm"\n',
-            "backends/a.toml:2:1: m.model_type: 'lm' is not one of: llm, img_gen, text_extractor, "
+            "backends/a.toml:2:1: m.model_type: error: 'lm' is not one of: llm, img_gen, "
+            "text_extractor, "
             "search, doc_gen, judgment\n  hint: did you mean `llm`?",
         ),
         (
             "deck/base_deck.toml",
             "[aliases]\nx = []\n",
-            "deck/base_deck.toml:2:1: aliases.x: expected a handle or a non-empty list of "
+            "deck/base_deck.toml:2:1: aliases.x: error: expected a handle or a non-empty list of "
             "handles, got []",
         ),
         (
             "deck/base_deck.toml",
             "[aliases]\n\ny = 3\n",
-            "deck/base_deck.toml:3:1: aliases.y: expected a handle or a non-empty list of "
+            "deck/base_deck.toml:3:1: aliases.y: error: expected a handle or a non-empty list of "
             "handles, got 3",
         ),
         (
             "backends.toml",
             "[OpenAI-EU]\n",
-            "backends.toml:1:1: OpenAI-EU: backend name `OpenAI-EU` is not an identifier "
+            "backends.toml:1:1: OpenAI-EU: error: backend name `OpenAI-EU` is not an identifier "
             "([a-z0-9_]+)\n  hint: rename it `openai_eu` (and its model file to "
             "backends/openai_eu.toml): backend names name files, so only lowercase letters, "
             "digits and _ are allowed",
@@ -127,34 +132,36 @@ def check(path: str, text: str) -> tuple[list[str], SourceFile | None]:
         (
             "routing_profiles.toml",
             '[profiles.p.routes]\n"a*b" = "a"\n',
-            'routing_profiles.toml:2:1: profiles.p.routes."a*b": route pattern `a*b` is not '
+            'routing_profiles.toml:2:1: profiles.p.routes."a*b": error: route pattern `a*b` is not '
             "valid\n  hint: patterns are a model name, `*`, `prefix*`, `*suffix` or `*contains*`",
         ),
         (
             "routing_profiles.toml",
             '[profiles.p]\ndefault = "Bad-Name"\n',
-            "routing_profiles.toml:2:1: profiles.p.default: `Bad-Name` is not a backend name "
+            "routing_profiles.toml:2:1: profiles.p.default: error: `Bad-Name` is not a backend "
+            "name "
             "([a-z0-9_]+)",
         ),
         (
             "routing_profiles.toml",
             '[profiles.p]\nfallback_order = ["a", "a"]\n',
-            "routing_profiles.toml:2:1: profiles.p.fallback_order: items must be unique",
+            "routing_profiles.toml:2:1: profiles.p.fallback_order: error: items must be unique",
         ),
         (
             "routing_profiles.toml",
             'active = "p"\n',
-            "routing_profiles.toml:1:1: missing required key profiles",
+            "routing_profiles.toml:1:1: error: missing required key profiles",
         ),
         (
             "routing_profiles.toml",
             "[profiles]\n",
-            "routing_profiles.toml:1:1: profiles: must declare at least one entry",
+            "routing_profiles.toml:1:1: profiles: error: must declare at least one entry",
         ),
         (
             "backends/a.toml",
             'default_sdkk = "x"\n[m]\n',
-            "backends/a.toml:1:1: default_sdkk: unknown key `default_sdkk` (not a model table "
+            "backends/a.toml:1:1: default_sdkk: error: unknown key `default_sdkk` (not a model "
+            "table "
             "nor a known default_*)\n  hint: did you mean `default_sdk` or `defaults` or "
             "`default_rules`?",
         ),
@@ -169,33 +176,35 @@ def test_each_violation_has_one_located_message(path: str, text: str, message: s
     [
         (
             "[m]\nx-cost = inf\n",
-            ["backends/a.toml:2:1: m.x-cost: inf is not a finite number"],
+            ["backends/a.toml:2:1: m.x-cost: error: inf is not a finite number"],
         ),
         (
             "[m]\nvalued_constraints = { fixed_temperature = nan }\n",
             [
                 "backends/a.toml:2:24: m.valued_constraints.fixed_temperature: "
-                "nan is not a finite number"
+                "error: nan is not a finite number"
             ],
         ),
         (
             "[m]\nx-since = 2024-01-02\n",
             [
-                "backends/a.toml:2:1: m.x-since: 2024-01-02 is a TOML date; deckc keeps only "
+                "backends/a.toml:2:1: m.x-since: error: 2024-01-02 is a TOML date; deckc keeps "
+                "only "
                 'strings, numbers, booleans, arrays and tables\n  hint: quote it: "2024-01-02"'
             ],
         ),
         (
             "[m]\nx-at = 10:30:00\n",
             [
-                "backends/a.toml:2:1: m.x-at: 10:30:00 is a TOML time; deckc keeps only "
+                "backends/a.toml:2:1: m.x-at: error: 10:30:00 is a TOML time; deckc keeps only "
                 'strings, numbers, booleans, arrays and tables\n  hint: quote it: "10:30:00"'
             ],
         ),
         (
             "[m]\nx-at = 2024-01-02T10:30:00Z\n",
             [
-                "backends/a.toml:2:1: m.x-at: 2024-01-02T10:30:00+00:00 is a TOML date-time; "
+                "backends/a.toml:2:1: m.x-at: error: 2024-01-02T10:30:00+00:00 is a TOML "
+                "date-time; "
                 "deckc keeps only strings, numbers, booleans, arrays and tables\n"
                 '  hint: quote it: "2024-01-02T10:30:00+00:00"'
             ],
@@ -211,21 +220,22 @@ def test_toml_values_json_lacks_are_errors_even_where_the_schema_allows_anything
 def test_a_nan_the_schema_accepts_is_pruned_like_any_other_offending_value() -> None:
     found, pruned = check("deck/base_deck.toml", PRESET + "temperature = nan\n")
     assert found == [
-        "deck/base_deck.toml:3:1: llm_presets.p.temperature: nan is not a finite number"
+        "deck/base_deck.toml:3:1: llm_presets.p.temperature: error: nan is not a finite number"
     ]
     assert pruned is not None and pruned.data == {"llm_presets": {"p": {"llm_handle": "m"}}}
 
 
 def test_a_top_level_default_of_the_wrong_type_is_a_type_error() -> None:
     assert check("backends/a.toml", "default_sdk = 3\n[m]\n")[0] == [
-        "backends/a.toml:1:1: default_sdk: expected a string, got an integer 3"
+        "backends/a.toml:1:1: default_sdk: error: expected a string, got an integer 3"
     ]
 
 
 def test_a_date_where_a_string_is_expected_is_reported_and_pruned() -> None:
     found, pruned = check("deck/base_deck.toml", PRESET + "description = 2024-01-02\n")
     assert found == [  # once: not also as "expected a string, got date ..."
-        "deck/base_deck.toml:3:1: llm_presets.p.description: 2024-01-02 is a TOML date; deckc "
+        "deck/base_deck.toml:3:1: llm_presets.p.description: error: 2024-01-02 is a TOML date; "
+        "deckc "
         'keeps only strings, numbers, booleans, arrays and tables\n  hint: quote it: "2024-01-02"'
     ]
     assert pruned is not None and pruned.data == {"llm_presets": {"p": {"llm_handle": "m"}}}
@@ -234,8 +244,9 @@ def test_a_date_where_a_string_is_expected_is_reported_and_pruned() -> None:
 def test_an_infinite_temperature_is_out_of_range_not_finite_and_pruned() -> None:
     found, pruned = check("deck/base_deck.toml", PRESET + "temperature = inf\nmax_tokens = 9\n")
     assert sorted(found) == [
-        "deck/base_deck.toml:3:1: llm_presets.p.temperature: inf is not a finite number",
-        "deck/base_deck.toml:3:1: llm_presets.p.temperature: preset `p`: temperature = inf is "
+        "deck/base_deck.toml:3:1: llm_presets.p.temperature: error: inf is not a finite number",
+        "deck/base_deck.toml:3:1: llm_presets.p.temperature: error: preset `p`: temperature = inf "
+        "is "
         "out of range [0, 1]\n"
         "  hint: temperatures are normalized to [0, 1]; temperature = 1 is the hottest",
     ]
@@ -285,9 +296,10 @@ def test_pruned_sources_let_later_stages_report_their_own_findings() -> None:
     resolved, diagnostics = analyse(sources)
     assert resolved is not None
     assert [str(d).split("\n")[0] for d in diagnostics] == [
-        "deck/base_deck.toml:3:1: llm_presets.p.temperature: preset `p`: temperature = 3 is out "
+        "deck/base_deck.toml:3:1: llm_presets.p.temperature: error: preset `p`: temperature = 3 is "
+        "out "
         "of range [0, 1]",
-        "deck/base_deck.toml:5:1: aliases.best: `mm` is not a declared model or alias "
+        "deck/base_deck.toml:5:1: aliases.best: error: `mm` is not a declared model or alias "
         "(alias best -> mm)",
     ]
 
@@ -301,7 +313,7 @@ def test_an_unusable_file_makes_the_sources_unusable() -> None:
     valid, problems = validate_sources(sources_from_texts(files))
     assert valid is None
     assert [str(p) for p in problems] == [
-        "routing_profiles.toml:1:1: missing required key profiles"
+        "routing_profiles.toml:1:1: error: missing required key profiles"
     ]
 
 

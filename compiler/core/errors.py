@@ -53,6 +53,9 @@ class Severity(enum.Enum):
     INFO = "info"  # no problem: what a check found (e.g. a backend reachable online)
 
 
+_LABELS = {Severity.ERROR: "error: ", Severity.WARNING: "warning: ", Severity.INFO: "note: "}
+
+
 class DeckError(Exception):
     """Base class of every deckc diagnostic (errors and warnings alike)."""
 
@@ -131,7 +134,7 @@ class DeckError(Exception):
     def __str__(self) -> str:
         head = str(self.location)
         path = format_key_path(self.key_path)
-        label = {Severity.WARNING: "warning: ", Severity.INFO: "note: "}.get(self.severity, "")
+        label = _LABELS[self.severity]
         text = (
             f"{head}: {path}: {label}{self.message}" if path else f"{head}: {label}{self.message}"
         )
