@@ -99,8 +99,8 @@ def cli() -> None:
 @click.option(
     "--strict",
     is_flag=True,
-    help="Make errors of what the layout only warns about (dangling handles, problems of "
-    "profiles that are not active).",
+    help="Make errors of the warnings: dangling handles, problems of profiles that are not "
+    "active, and handles, presets and choices the active profile cannot serve.",
 )
 def compile_command(config_dir: Path, out: Path, dry_run: bool, force: bool, strict: bool) -> None:
     """Compile the sources into OUT (atomically; nothing is written on error)."""

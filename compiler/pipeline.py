@@ -18,7 +18,7 @@ from compiler.emit.lockfile import build_lock, dumps, schema_violations, sha256,
 from compiler.emit.origin import DEFAULT as DEFAULT_ORIGIN
 from compiler.emit.origin import Origin
 from compiler.emit.render import render
-from compiler.review.diagnose import diagnose
+from compiler.review.diagnose import diagnose, unavailable_handles
 from compiler.semantics.decisions import Resolved
 from compiler.semantics.resolve import resolve
 from compiler.sources.build import build_config
@@ -53,9 +53,13 @@ def compile_sources(
     sources: SourceSet, origin: Origin = DEFAULT_ORIGIN, *, strict: bool = False
 ) -> Build:
     """The whole compile of loaded sources; raises CompileFailed with every error found
-    (``strict``: the warnings the layout allows, such as dangling handles, are errors too)."""
+    (``strict``: the warnings the layout allows, such as dangling handles, and handles, presets
+    and choices unavailable in the active profile, are errors too)."""
     resolved, diagnostics = analyse(sources, strict=strict)
     if resolved is None or errors_only(diagnostics):
+        raise CompileFailed(diagnostics)
+    diagnostics += unavailable_handles(resolved, strict=strict)  # what the app will meet
+    if errors_only(diagnostics):
         raise CompileFailed(diagnostics)
     lock = build_lock(resolved, origin)
     lock_json = to_json(lock)

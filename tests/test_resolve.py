@@ -136,7 +136,8 @@ def test_preset_max_tokens_above_model_limit_is_an_error() -> None:
 
 def test_preset_against_fixed_temperature_is_a_warning() -> None:
     warnings = build('[llm_presets]\nr = { llm_handle = "m2", temperature = 0.3 }\n').warnings
-    (warning,) = [w for w in warnings if w.severity is Severity.WARNING]
+    (warning,) = [w for w in warnings if "fixed temperature" in w.message]
+    assert warning.severity is Severity.WARNING
     assert "has a fixed temperature of 1" in str(warning)
 
 

@@ -27,7 +27,7 @@ from compiler.core.naming import did_you_mean, format_key_path
 from compiler.core.patterns import Pattern, PatternKind
 from compiler.emit.freshness import Freshness
 from compiler.runtime import envvars
-from compiler.semantics.decisions import ProfileResolution, Resolved
+from compiler.semantics.decisions import ProfileResolution, Resolution, Resolved
 
 
 class GeneratedDriftError(DeckError):
@@ -290,6 +290,7 @@ def unavailable_handles(resolved: Resolved, *, strict: bool = False) -> list[Dec
                         severity=_severity(strict),
                     )
                 )
+        findings += _unavailable_choices(config, model_type, answers.choices, name, strict)
     everywhere = list(resolved.profiles.values())
     for key, placement in active.placements.items():
         if placement.backend is not None or all(
@@ -341,6 +342,36 @@ def _serves(where: ProfileResolution, model_type: ModelType, name: str, index: i
     if hop.chosen == index:
         return True
     return hop.chosen is not None and hop.chosen < index  # never reached: it might serve
+
+
+def _unavailable_choices(
+    config: Config,
+    model_type: ModelType,
+    reached: Mapping[str, Resolution],
+    profile: str,
+    strict: bool,
+) -> list[DeckError]:
+    """The choices (what a step naming no model gets) that reach no model in the active profile:
+    ``deck.choice(kind)`` raises there."""
+    deck = config.decks[model_type]
+    findings: list[DeckError] = []
+    for kind, resolution in reached.items():
+        if resolution.available:
+            continue
+        written = deck.choice_overrides.get(kind)
+        if written is None or written.ref is None:
+            written = deck.choice_defaults.get(kind)
+        assert written is not None  # a choice reaches something only when written
+        findings.append(
+            LLMHandleNotFoundError(
+                f"choice `{kind}` is unavailable in the active profile {profile}: "
+                f"{resolution.reason}",
+                span=written.span,
+                hint=f"point it at a preset or handle that profile {profile} serves",
+                severity=_severity(strict),
+            )
+        )
+    return findings
 
 
 # --- environment --------------------------------------------------------------------------------

@@ -12,10 +12,19 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from compiler.core.errors import Span
-from compiler.core.ir import BackendRef, Config, ModelKey, ModelType, Profile, RefKind, Route
+from compiler.core.ir import (
+    BackendRef,
+    Config,
+    ModelKey,
+    ModelType,
+    Profile,
+    Ref,
+    RefKind,
+    Route,
+)
 
 
 class RuleKind(enum.Enum):
@@ -155,6 +164,7 @@ class SelectedChoice:
     selected: str | None
     target_kind: ChoiceTarget
     target: str | None  # the preset name, or the handle as written
+    ref: Ref | None = field(default=None, compare=False)  # the reference selected
 
 
 @dataclass(frozen=True)
@@ -164,6 +174,7 @@ class DeckResolution:
     aliases: Mapping[str, Resolution]
     waterfalls: Mapping[str, Resolution]
     presets: Mapping[str, Resolution]
+    choices: Mapping[str, Resolution] = field(default_factory=dict)  # what each choice reaches
 
 
 @dataclass(frozen=True)

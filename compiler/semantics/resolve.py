@@ -63,10 +63,20 @@ def resolve(config: Config) -> tuple[Resolved, list[DeckError]]:
                     note = f"under profile {name}, which is not active"
                     found = [p.as_warning(note) for p in found]
                 problems += found
+            reached = {
+                kind: presets[c.target]
+                if c.target_kind is ChoiceTarget.PRESET
+                else resolver.ref(c.ref)
+                for kind, c in choices[model_type].items()
+                if c.ref is not None
+                and c.target is not None
+                and (c.target_kind is not ChoiceTarget.PRESET or c.target in presets)
+            }
             decks[model_type] = DeckResolution(
                 aliases={alias: resolver.alias(alias) for alias in deck.aliases},
                 waterfalls={w: resolver.waterfall(w) for w in deck.waterfalls},
                 presets=presets,
+                choices=reached,
             )
             if model_type is ModelType.DOC_GEN:
                 found = _check_doc_gen_choices(config, deck, choices[model_type], resolver, presets)
@@ -322,5 +332,5 @@ def select_choice(deck: Deck, kind: str, dialect: Dialect) -> SelectedChoice:
     ref = chosen.ref
     bare_preset = dialect is Dialect.PIPELEX_0_10 and ref.kind is RefKind.BARE
     if ref.kind is RefKind.PRESET or (bare_preset and ref.name in deck.presets):
-        return SelectedChoice(kind, *written, chosen.value, ChoiceTarget.PRESET, ref.name)
-    return SelectedChoice(kind, *written, chosen.value, ChoiceTarget.HANDLE, chosen.value)
+        return SelectedChoice(kind, *written, chosen.value, ChoiceTarget.PRESET, ref.name, ref)
+    return SelectedChoice(kind, *written, chosen.value, ChoiceTarget.HANDLE, chosen.value, ref)
