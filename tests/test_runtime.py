@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import pickle
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -137,6 +138,23 @@ def test_unknown_handle_suggests_close_matches(example: tuple[ModuleType, Lockfi
     assert isinstance(info.value, KeyError)
 
 
+def test_a_preset_asked_for_as_a_handle_gets_the_call_that_asks_for_it(
+    example: tuple[ModuleType, Lockfile],
+) -> None:
+    deck, _ = example
+    with pytest.raises(deck.LLMHandleNotFoundError) as handle:
+        deck.resolve("cheap_llm_for_text")
+    assert str(handle.value) == (
+        "unknown handle 'cheap_llm_for_text'; a preset has that name: use "
+        "'$cheap_llm_for_text' or deck.preset('cheap_llm_for_text')"
+    )
+    with pytest.raises(deck.LLMPresetNotFoundError) as preset:
+        deck.preset("best-claude")
+    assert str(preset.value) == (
+        "unknown preset 'best-claude'; an alias has that name: use deck.resolve('best-claude')"
+    )
+
+
 def test_unavailable_handle_gives_the_compile_time_reason(
     example: tuple[ModuleType, Lockfile],
 ) -> None:
@@ -246,8 +264,11 @@ def test_the_empty_profile_is_an_error_not_the_active_one(
     for call in calls:
         with pytest.raises(deck.ProfileNotFoundError, match="names routing profile ''"):
             call()
-    with pytest.raises(deck.ProfileNotFoundError, match="did you mean 'mixed'"):
+    with pytest.raises(deck.ProfileNotFoundError) as info:
         deck.resolve("best-claude", "mixd")
+    assert str(info.value) == (
+        "profile= names routing profile 'mixd', which does not exist; did you mean 'mixed'?"
+    )
 
 
 def test_model_types_are_a_keyword(example: tuple[ModuleType, Lockfile]) -> None:
@@ -388,6 +409,13 @@ def test_routing_profile_environment_override() -> None:
         "generated._runtime.lookup.ProfileNotFoundError: DECK_ROUTING_PROFILE names routing "
         "profile 'nope', which does not exist; profiles: all_pipelex, azure_first, direct, mixed"
     )
+    misspelt = run_isolated(
+        "from generated import deck\ndeck.choice('for_text')", DECK_ROUTING_PROFILE="dirct"
+    )
+    assert misspelt.stderr.strip().splitlines()[-1] == (
+        "generated._runtime.lookup.ProfileNotFoundError: DECK_ROUTING_PROFILE names routing "
+        "profile 'dirct', which does not exist; did you mean 'direct'?"
+    )
 
 
 def test_import_parses_nothing() -> None:
@@ -427,3 +455,25 @@ def test_records_compare_and_print_by_value(example: tuple[ModuleType, Lockfile]
         "BackendRecord(credential_refs=FrozenDict({'api_key': '${OPENAI_API_KEY}'})"
     )
     assert "name='openai'" in repr(openai)
+
+
+def test_messages_name_deckc_commands_not_make_targets() -> None:
+    """Users have deckc, not this repository's Makefile: no message, hint or header of the compiler,
+    its templates or a generated package tells them to run a make target."""
+    phony = next(
+        line for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith(".PHONY:")
+    )
+    target = re.compile(rf"\bmake ({'|'.join(map(re.escape, phony.split()[1:]))})\b")
+    sources = [
+        path
+        for folder in ("compiler", "templates", "generated")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in (".py", ".pyi", ".j2", ".json") and "__pycache__" not in path.parts
+    ]
+    assert len(sources) > 20
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group()}"
+        for path in sources
+        for match in target.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

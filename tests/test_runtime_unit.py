@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.emit.render import runtime_sources
-from compiler.runtime import envvars, references
+from compiler.runtime import envvars, hints, references
 from compiler.runtime.frozen import FrozenDict, Record, thaw
 from conformance.compare import import_generated
 from tests.conftest import GENERATED
@@ -76,6 +76,13 @@ BACKENDS = (
                                     "${A_BASE:-https://a.test}"),
            "display_name", None, "enabled", True, "env_vars", ("A_BASE", "A_KEY"), "name", "a",
            "options", (...,), "order", 0)),
+    ("c", (..., "credential_refs", (..., "api_key", "${env:C_KEY|secret:C_VAULT}",
+                                    "endpoint", "${C_HOST}/v1${C_PATH:-/chat}", "org", "${C_ORG}",
+                                    "project", "${C_ORG}"),
+           "display_name", None, "enabled", True,
+           "env_vars", ("C_HOST", "C_KEY", "C_ORG", "C_PATH", "C_REGION", "C_VAULT"),
+           "name", "c", "options", (..., "region", "${C_REGION}", "retries", 2, "tenant",
+                                    "${C_ORG}"), "order", 1)),
 )
 """,
 }
@@ -151,14 +158,99 @@ def test_errors(deck: Any) -> None:
         deck.preset("slow")
     with pytest.raises(deck.LLMPresetNotFoundError, match="no choice 'for_json'"):
         deck.choice("for_json")
-    with pytest.raises(deck.ProfileNotFoundError, match="profile= names routing profile 'r'"):
+    with pytest.raises(deck.ProfileNotFoundError) as profile:
         deck.resolve("best", "r")
+    assert str(profile.value) == (
+        "profile= names routing profile 'r', which does not exist; profiles: p, q"
+    )
+    with pytest.raises(deck.ProfileNotFoundError) as profile:
+        deck.choice("for_text", "qq")
+    assert str(profile.value) == (
+        "profile= names routing profile 'qq', which does not exist; did you mean 'q'?"
+    )
     with pytest.raises(deck.ModelTypeNotFoundError, match="no model of type 'search'"):
         deck.resolve("best", model_type="search")
     with pytest.raises(deck.BackendNotFoundError, match="unknown backend 'b'"):
         deck.backend("b")
     for error in (deck.LLMHandleNotFoundError, deck.ProfileNotFoundError):
         assert issubclass(error, KeyError) and issubclass(error, deck.DeckLookupError)
+
+
+@pytest.mark.parametrize(
+    ("call", "args", "message"),
+    [
+        (
+            "resolve",
+            ("fast",),
+            "unknown handle 'fast'; a preset has that name: use '$fast' or deck.preset('fast')",
+        ),
+        (
+            "resolve",
+            ("handle:fast",),
+            "unknown handle 'handle:fast'; a preset has that name: use '$fast' or "
+            "deck.preset('fast')",
+        ),
+        (
+            "resolve",
+            ("for_text",),
+            "unknown handle 'for_text'; a choice has that name: use deck.choice('for_text')",
+        ),
+        ("resolve", ("@w",), "no alias named 'w'; a waterfall has that name: use '~w'"),
+        ("resolve", ("@m1",), "no alias named 'm1'; a model has that name: use 'm1'"),
+        ("resolve", ("~best",), "no waterfall named 'best'; an alias has that name: use '@best'"),
+        (
+            "resolve",
+            ("@fast",),
+            "no alias named 'fast'; a preset has that name: use '$fast' or deck.preset('fast')",
+        ),
+        (
+            "preset",
+            ("best",),
+            "unknown preset 'best'; an alias has that name: use deck.resolve('best')",
+        ),
+        (
+            "resolve",
+            ("$w",),
+            "unknown preset 'w'; a waterfall has that name: use deck.resolve('w')",
+        ),
+        ("preset", ("m1",), "unknown preset 'm1'; a model has that name: use deck.resolve('m1')"),
+        (
+            "preset",
+            ("for_object",),
+            "unknown preset 'for_object'; a choice has that name: use deck.choice('for_object')",
+        ),
+        (
+            "choice",
+            ("fast",),
+            "no choice 'fast' is configured; configured: 'for_object', 'for_text'; a preset has "
+            "that name: use '$fast' or deck.preset('fast')",
+        ),
+        (
+            "choice",
+            ("best",),
+            "no choice 'best' is configured; configured: 'for_object', 'for_text'; an alias has "
+            "that name: use deck.resolve('best')",
+        ),
+        # a name of no kind: close names, as before
+        ("preset", ("fats",), "unknown preset 'fats'; did you mean 'fast'?"),
+    ],
+)
+def test_a_name_of_another_kind_gets_the_call_that_asks_for_it(
+    deck: Any, call: str, args: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(deck.DeckLookupError) as info:
+        getattr(deck, call)(*args)
+    assert str(info.value) == message
+
+
+def test_the_hint_names_the_model_type_when_not_llm() -> None:
+    assert hints.elsewhere("gen", "bare", ["preset"], "img_gen") == (
+        "; a preset has that name: use '$gen' or deck.preset('gen', model_type='img_gen')"
+    )
+    assert hints.elsewhere("fast", "preset", ["model", "choice"], "img_gen") == (
+        "; a model has that name: use deck.resolve('fast', model_type='img_gen')"
+    )
+    assert hints.elsewhere("x", "alias", ["alias"], "llm") == ""
 
 
 def test_presets_take_unset_fields_from_the_spec(deck: Any) -> None:
@@ -187,10 +279,23 @@ def test_an_unknown_active_profile_is_reported_by_the_first_look_up(
     deck: Any = make_package(tmp_path, DATA)  # the import itself succeeds
     assert deck.ACTIVE_PROFILE == "nope"
     assert deck.resolve("best", "p").model == "m1"
-    with pytest.raises(
-        deck.ProfileNotFoundError, match="DECK_ROUTING_PROFILE names routing profile 'nope'"
-    ):
+    with pytest.raises(deck.ProfileNotFoundError) as info:
         deck.resolve("best")
+    assert str(info.value) == (
+        "DECK_ROUTING_PROFILE names routing profile 'nope', which does not exist; profiles: p, q"
+    )
+
+
+def test_a_misspelt_active_profile_gets_a_did_you_mean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DECK_ROUTING_PROFILE", "pp")
+    deck: Any = make_package(tmp_path, DATA)
+    with pytest.raises(deck.ProfileNotFoundError) as info:
+        deck.preset("fast")
+    assert str(info.value) == (
+        "DECK_ROUTING_PROFILE names routing profile 'pp', which does not exist; did you mean 'p'?"
+    )
 
 
 def test_credentials_name_every_missing_variable(
@@ -209,6 +314,58 @@ def test_credentials_name_every_missing_variable(
     assert a.credentials() == {"api_key": "k", "endpoint": "https://a.test"}
 
 
+C_VARS = ("C_HOST", "C_KEY", "C_ORG", "C_PATH", "C_REGION", "C_VAULT")
+
+
+def test_credentials_name_every_missing_reference_of_every_field(
+    deck: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not the first: every field, a chain as its parts joined by "or", a variable with every key
+    that needs it; a reference with a default is never missing; options the same."""
+    for var in C_VARS:
+        monkeypatch.delenv(var, raising=False)
+    c = deck.backend("c")
+    with pytest.raises(deck.MissingCredentialError) as info:
+        c.credentials()
+    assert str(info.value) == (
+        "backend 'c' needs environment variables C_KEY or C_VAULT (for api_key), C_HOST (for "
+        "endpoint), C_ORG (for org, project), but they are not set"
+    )
+    with pytest.raises(deck.MissingCredentialError) as info:
+        c.resolved_options()
+    assert str(info.value) == (
+        "backend 'c' needs environment variables C_REGION (for region), C_ORG (for tenant), but "
+        "they are not set"
+    )
+    monkeypatch.setenv("C_VAULT", "v")  # one part of the chain is enough
+    monkeypatch.setenv("C_HOST", "https://c.test")
+    with pytest.raises(deck.MissingCredentialError) as info:
+        c.credentials()
+    assert str(info.value) == (
+        "backend 'c' needs environment variable C_ORG (for org, project), but it is not set"
+    )
+    monkeypatch.setenv("C_ORG", "o")
+    assert c.credentials() == {
+        "api_key": "v",
+        "endpoint": "https://c.test/v1/chat",
+        "org": "o",
+        "project": "o",
+    }
+
+
+def test_credentials_from_a_secret_source_say_where_each_part_is_read(
+    deck: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in C_VARS:
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(deck.MissingCredentialError) as info:
+        deck.backend("c").credentials({"C_HOST": "https://c.test"})
+    assert str(info.value) == (
+        "backend 'c' needs environment variable C_KEY or secret C_VAULT (for api_key), secret "
+        "C_ORG (for org, project), but they are not set"
+    )
+
+
 def test_credentials_read_secrets_from_the_source_given(
     deck: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -216,8 +373,9 @@ def test_credentials_read_secrets_from_the_source_given(
     monkeypatch.setenv("A_KEY", "from-env")
     a = deck.backend("a")
     assert a.credentials({"A_KEY": "from-vault"})["api_key"] == "from-vault"
-    with pytest.raises(deck.MissingCredentialError, match="A_KEY"):
+    with pytest.raises(deck.MissingCredentialError) as info:
         a.credentials({})
+    assert str(info.value) == "backend 'a' needs secret A_KEY (for api_key), but it is not set"
 
 
 # --- records ----------------------------------------------------------------------------------

@@ -136,12 +136,44 @@ def _preset_error(model_type: str) -> type[PresetNotFoundError]:
 
 
 def _suggest(word: object, candidates: Iterable[str]) -> str:
-    if type(word) is not str:
-        return ""
-    import difflib  # only on the error path
+    """``; did you mean ...?`` naming the ``candidates`` close to ``word``, or ""."""
+    from .hints import close  # only on the error path
 
-    close = difflib.get_close_matches(word, list(candidates), n=3)
-    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return close(word, candidates)
+
+
+def _hint(model_type: str, name: object, asked: str, candidates: Iterable[str]) -> str:
+    """What an unknown ``name`` asked for as a ``asked`` suggests: the call that asks for it when
+    it names something of another kind (a preset asked for as a handle...), else close names."""
+    from .hints import elsewhere
+
+    if type(name) is not str:
+        return ""
+    return elsewhere(name, asked, _kinds(model_type, name), model_type) or _suggest(
+        name, candidates
+    )
+
+
+def _kinds(model_type: str, name: str) -> list[str]:
+    """The kinds of the things of ``model_type`` that ``name`` names (error path only)."""
+    from .hints import CHOICE, MODEL
+
+    table = _deck(model_type)
+    kinds = [
+        kind
+        for kind, names in (
+            (references.PRESET, table.PRESET_NAMES),
+            (references.ALIAS, table.ALIASES),
+            (references.WATERFALL, table.WATERFALLS),
+        )
+        if _position(names, name) is not None
+    ]
+    handle_names = _section(_handle_section(model_type, name)).NAMES  # models, aliases, waterfalls
+    if kinds in ([], [references.PRESET]) and _position(handle_names, name) is not None:
+        kinds.append(MODEL)
+    if name in _choices_of(model_type):
+        kinds.append(CHOICE)
+    return kinds
 
 
 # --- the data, in sections imported on first use ---------------------------------------------
@@ -253,9 +285,9 @@ def _profile(profile: str | None) -> str:
         return profile
     else:
         origin, name = "profile=", profile
+    hint = _suggest(name, PROFILES) or f"; profiles: {', '.join(PROFILES)}"
     raise ProfileNotFoundError(
-        f"{origin} names routing profile {name!r}, which does not exist; profiles: "
-        f"{', '.join(PROFILES)}{_suggest(name, PROFILES)}"
+        f"{origin} names routing profile {name!r}, which does not exist{hint}"
     )
 
 
@@ -272,7 +304,7 @@ def _handle_record(profile: str, model_type: str, handle: str) -> HandleRecord |
         table = _deck(model_type)
         names = table.ALIASES if kind == references.ALIAS else table.WATERFALLS
         if _position(names, name) is None:
-            raise error(f"no {kind} named {name!r}{_suggest(name, names)}")
+            raise error(f"no {kind} named {name!r}{_hint(model_type, name, kind, names)}")
         key = references.spell(kind, name)
         found = _entry(table.EXPLICIT_NAMES, table.EXPLICIT_ENTRIES, profile, key)
         known = names
@@ -280,7 +312,7 @@ def _handle_record(profile: str, model_type: str, handle: str) -> HandleRecord |
         found, section_names = _section_entry(_handle_section(model_type, name), profile, name)
         known = known or section_names
     if found is None:
-        raise error(f"unknown handle {handle!r}{_suggest(name, known)}")
+        raise error(f"unknown handle {handle!r}{_hint(model_type, name, kind, known)}")
     if isinstance(found, str):
         raise error(f"handle {handle!r} is unavailable under profile {profile!r}: {found}")
     return HandleRecord(handle=handle, **_answer(profile, model_type, found, name))
@@ -308,7 +340,8 @@ def _preset_record(profile: str, model_type: str, name: str) -> PresetRecord:
     at = _position(table.PRESET_NAMES, name) if type(name) is str else None
     if at is None:
         raise _preset_error(model_type)(
-            f"unknown preset {name!r}{_suggest(name, table.PRESET_NAMES)}"
+            f"unknown preset {name!r}"
+            f"{_hint(model_type, name, references.PRESET, table.PRESET_NAMES)}"
         )
     found: Entry = table.PRESET_ENTRIES[PROFILES.index(profile)][at]
     if isinstance(found, str):
@@ -440,7 +473,8 @@ def choice(
     if selected is None:
         known = ", ".join(repr(k) for k in configured) or "none"
         raise _preset_error(model_type)(
-            f"no choice {kind!r} is configured; configured: {known}{_suggest(kind, configured)}"
+            f"no choice {kind!r} is configured; configured: {known}"
+            f"{_hint(model_type, kind, 'choice', configured)}"
         )
     target_kind, target = selected
     if target_kind == "preset":

@@ -31,30 +31,44 @@ class BackendRecord(Backend):
 
     def _expanded(self, texts: dict[str, Any], secrets: Mapping[str, str] | None) -> dict[str, Any]:
         from .envvars import expand
-        from .lookup import MissingCredentialError
 
         values: dict[str, Any] = {}
-        missing: dict[str, str] = {}  # variable -> the first key that needs it
+        complete = True
         for key, text in texts.items():
             if isinstance(text, str):
                 text, unset = expand(text, os.environ, secrets)
-                for var in unset:
-                    missing.setdefault(var, key)
+                complete = complete and not unset
             values[key] = text
-        if missing:
-            needs = ", ".join(f"{var} (for {key})" for var, key in missing.items())
-            noun = "variable" if len(missing) == 1 else "variables"
-            verb = "it is" if len(missing) == 1 else "they are"
-            raise MissingCredentialError(
-                f"backend {self.name!r} needs environment {noun} {needs}, but {verb} not set"
-            )
+        if not complete:
+            raise self._missing(texts, secrets)
         return values
+
+    def _missing(self, texts: dict[str, Any], secrets: Mapping[str, str] | None) -> Exception:
+        """The error naming every reference of ``texts`` that reads nothing (a chain as its parts
+        joined by "or"), each with every key that needs it."""
+        from .envvars import references, value_of
+        from .lookup import MissingCredentialError
+
+        needs: dict[str, list[str]] = {}  # the reference, spelt -> the keys that need it
+        for key, text in texts.items():
+            for ref in references(text) if isinstance(text, str) else ():
+                if value_of(ref, os.environ, secrets) is None:
+                    keys = needs.setdefault(_spelt(ref.parts, secrets is not None), [])
+                    if key not in keys:
+                        keys.append(key)
+        listed = ", ".join(f"{ref} (for {', '.join(keys)})" for ref, keys in needs.items())
+        one = len(needs) == 1
+        if secrets is None:  # every part is an environment variable: said once
+            listed = f"environment {'variable' if one else 'variables'} {listed}"
+        verb = "it is" if one else "they are"
+        return MissingCredentialError(f"backend {self.name!r} needs {listed}, but {verb} not set")
 
     def credentials(self, secrets: Mapping[str, str] | None = None) -> dict[str, str]:
         """Each credential with its ``${...}`` references read now: ``env:`` parts from the
         environment, ``secret:`` and bare parts from ``secrets`` (the environment when None), a
         chain ``${env:A|secret:B}`` part by part; raises :class:`MissingCredentialError` naming
-        every unset variable."""
+        every reference that reads nothing (a chain's parts joined by "or") and the keys that
+        need it."""
         return self._expanded(dict(self.credential_refs), secrets)
 
     def resolved_options(
@@ -63,6 +77,15 @@ class BackendRecord(Backend):
         """The provider options, with ``${...}`` references in strings read now (as
         :meth:`credentials` reads them)."""
         return self._expanded(dict(self.options), secrets)
+
+
+def _spelt(parts: tuple[tuple[str, str], ...], sourced: bool) -> str:
+    """A reference's parts joined by "or", each said with where it is read from when a secret
+    source was given (``env:`` parts from the environment, the others from that source)."""
+    if not sourced:
+        return " or ".join(name for _, name in parts)
+    where = {"env": "environment variable"}
+    return " or ".join(f"{where.get(source, 'secret')} {name}" for source, name in parts)
 
 
 _backends: dict[str, BackendRecord] = {}
@@ -77,8 +100,9 @@ def backend(name: str) -> BackendRecord:
         )
         fields = rows.get(name) if type(name) is str else None
         if fields is None:
-            from .lookup import BackendNotFoundError, _suggest
+            from .hints import close
+            from .lookup import BackendNotFoundError
 
-            raise BackendNotFoundError(f"unknown backend {name!r}{_suggest(name, rows)}")
+            raise BackendNotFoundError(f"unknown backend {name!r}{close(name, rows)}")
         record = _backends[name] = BackendRecord(**thaw(fields))
     return record
