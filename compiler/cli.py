@@ -21,7 +21,7 @@ from compiler.emit.render import LOCKFILE
 from compiler.emit.write import byte_compile, misplaced, plan, write_outputs
 from compiler.pipeline import Build, analyse, check_sources, compile_dir
 from compiler.review import diff, diff_render, lock_source
-from compiler.review.diagnose import as_record, drift, recompile
+from compiler.review.diagnose import EnvCheck, as_record, drift, recompile
 from compiler.review.explain import UnknownName, explain
 from compiler.review.explain_render import as_json, render_text
 from compiler.review.migrate import MigrateError, migrate
@@ -230,6 +230,16 @@ def _online_findings(resolved: Resolved, timeout: float) -> list[DeckError]:
 @click.option(
     "--strict", is_flag=True, help="Handles unavailable in the active profile are errors."
 )
+@click.option(
+    "--env",
+    "env_check",
+    type=click.Choice([e.value for e in EnvCheck]),
+    default=EnvCheck.REPORT.value,
+    show_default=True,
+    help="What to say about unset ${VAR}s: `report` them as notes (no effect on the exit "
+    "code: a CI job without secrets), `require` those of the backends the active profile uses "
+    "(errors: a deploy job), or `skip` the environment.",
+)
 @click.option("--online", is_flag=True, help="Also probe each enabled backend's models endpoint.")
 @click.option(
     "--timeout",
@@ -244,16 +254,20 @@ def validate_command(
     config_dir: Path,
     out: Path,
     strict: bool,
+    env_check: str,
     online: bool,
     timeout: float,
     output_format: str,
 ) -> None:
     """Run every check and write nothing (SCOPE: `inference` = the sources, `all` = also the
-    freshness of OUT). Exit 0 clean, 1 warnings or drift, 2 errors."""
+    freshness of OUT). Exit 0 when clean (notes allowed), 1 on warnings or drift, 2 on errors
+    (with --env require, also a variable the active profile needs that is unset)."""
     prefix = display_prefix(config_dir)
     notes: list[str] = []
+    env = EnvCheck(env_check)
     try:
-        resolved, found = check_sources(load_sources(config_dir), os.environ, strict=strict)
+        sources = load_sources(config_dir)
+        resolved, found = check_sources(sources, os.environ, strict=strict, env=env)
     except CompileFailed as failed:
         resolved, found = None, list(failed.diagnostics)
     if online and resolved is not None and not errors_only(found):

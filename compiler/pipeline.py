@@ -18,7 +18,7 @@ from compiler.emit.lockfile import build_lock, dumps, schema_violations, sha256,
 from compiler.emit.origin import DEFAULT as DEFAULT_ORIGIN
 from compiler.emit.origin import Origin
 from compiler.emit.render import render
-from compiler.review.diagnose import diagnose, unavailable_handles
+from compiler.review.diagnose import EnvCheck, diagnose, unavailable_handles
 from compiler.semantics.decisions import Resolved
 from compiler.semantics.resolve import resolve
 from compiler.sources.build import build_config
@@ -87,13 +87,18 @@ def compile_dir(
 
 
 def check_sources(
-    sources: SourceSet, environ: Mapping[str, str], *, strict: bool = False
+    sources: SourceSet,
+    environ: Mapping[str, str],
+    *,
+    strict: bool = False,
+    env: EnvCheck = EnvCheck.REPORT,
 ) -> tuple[Resolved | None, list[DeckError]]:
     """Everything ``deckc validate`` checks in the sources: the compile's diagnostics and the
-    review checks; the resolved deck is None when it could not be built."""
+    review checks (``env``: what to say about unset variables); the resolved deck is None when
+    it could not be built."""
     resolved, diagnostics = analyse(sources, strict=strict)
     if resolved is None:
         return None, diagnostics
     clean = not errors_only(diagnostics)
-    diagnostics += diagnose(resolved, environ, strict=strict, availability=clean)
+    diagnostics += diagnose(resolved, environ, strict=strict, availability=clean, env=env)
     return resolved, diagnostics

@@ -310,7 +310,7 @@ def test_unset_variables_of_enabled_backends_names_only() -> None:
     environ = {"GW_PROJECT": "sk-very-secret-value"}
     found = unset_variables(resolved.config, environ)
     assert texts(found) == [
-        "backends.toml:2:1: gw.api_key: warning: backend `gw` needs environment variable "
+        "backends.toml:2:1: gw.api_key: note: backend `gw` needs environment variable "
         "GW_KEY (for api_key), which is not set\n"
         "  hint: export GW_KEY where deck runs, write ${GW_KEY:-<default>}, or set "
         "`enabled = false` for gw"
@@ -351,7 +351,7 @@ def test_as_record() -> None:
     (finding,) = shadowed_routes(resolved.config)
     assert as_record(finding.relocated("inference")) == {
         "severity": "warning",
-        "code": "ModelsManagerError",
+        "code": "route-shadowed",
         "file": "inference/routing_profiles.toml",
         "line": 5,
         "column": 1,
@@ -378,7 +378,7 @@ def test_validate_writes_nothing_and_reports_missing_outputs(project: Path) -> N
     assert "generated/deck.manifest.json: warning: missing" in result.stderr
     assert result.stdout.endswith("; generated is missing or incomplete\n")
     assert (
-        ".pipelex/inference/backends.toml:15:1: openai.api_key: warning: backend `openai` "
+        ".pipelex/inference/backends.toml:15:1: openai.api_key: note: backend `openai` "
         "needs environment variable OPENAI_API_KEY (for api_key), which is not set"
     ) in result.stderr
 

@@ -530,7 +530,8 @@ def test_validate_online_on_the_command_line(
     command = ["validate", "inference", "--online", "--config-dir", "."]
     text = CliRunner().invoke(cli, command, catch_exceptions=False)
     assert text.exit_code == 1
-    assert text.stdout == "deckc: 0 error(s), 4 warning(s) in .\n"  # the note is no warning
+    # 4 from the probe, 3 defaults serving few of their models; the note is no warning
+    assert text.stdout == "deckc: 0 error(s), 7 warning(s) in .\n"
     assert "./backends.toml:2:1: gateway: note: backend `gateway` (127.0.0.1:" in text.stderr
     machine = CliRunner().invoke(cli, [*command, "--format", "json"], catch_exceptions=False)
     records = json.loads(machine.stdout)
@@ -540,6 +541,9 @@ def test_validate_online_on_the_command_line(
         ("warning", "BackendProbeError", "no_key"),
         ("warning", "BackendProbeError", "wrong_key"),
         ("warning", "ModelNotListedError", "models.gpt-5"),
+        ("warning", "default-serves-few", "profiles.anonymous.default"),
+        ("warning", "default-serves-few", "profiles.down.default"),
+        ("warning", "default-serves-few", "profiles.wrong.default"),
     ]
     for output in (text.stdout, text.stderr, machine.stdout):
         assert MASTER_KEY not in output and WRONG_KEY not in output

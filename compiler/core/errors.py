@@ -70,10 +70,12 @@ class DeckError(Exception):
         related: Sequence[Location | Span] = (),
         severity: Severity = Severity.ERROR,
         lenient: bool = False,
+        code: str | None = None,
     ) -> None:
         """Located by ``span`` (its position and key path), or by ``location`` and ``key_path``.
         ``lenient``: a warning only because the layout allows it (``--strict`` makes it an
-        error)."""
+        error).  ``code``: the finding's stable name in ``--format json`` (README, "Finding
+        codes"); the class name when not given."""
         super().__init__(message)
         if span is not None:
             location, key_path = span.location, key_path or span.key_path
@@ -86,10 +88,11 @@ class DeckError(Exception):
         self.related = tuple(r.location if isinstance(r, Span) else r for r in related)
         self.severity = severity
         self.lenient = lenient
+        self._code = code
 
     @property
     def code(self) -> str:
-        return type(self).__name__
+        return self._code or type(self).__name__
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
@@ -129,6 +132,7 @@ class DeckError(Exception):
             related=[move(r) for r in self.related],
             severity=self.severity,
             lenient=self.lenient,
+            code=self._code,
         )
 
     def __str__(self) -> str:

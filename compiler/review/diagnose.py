@@ -11,8 +11,9 @@ placements and resolutions, never decided again.
 from __future__ import annotations
 
 import bisect
+import enum
 import shlex
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from compiler.core.errors import (
@@ -27,11 +28,25 @@ from compiler.core.naming import did_you_mean, format_key_path
 from compiler.core.patterns import Pattern, PatternKind
 from compiler.emit.freshness import Freshness
 from compiler.runtime import envvars
-from compiler.semantics.decisions import ProfileResolution, Resolution, Resolved
+from compiler.semantics.decisions import (
+    Placement,
+    ProfileResolution,
+    Resolution,
+    Resolved,
+    RuleKind,
+)
 
 
 class GeneratedDriftError(DeckError):
     """The generated directory is not what compiling the current sources gives."""
+
+
+class EnvCheck(enum.Enum):
+    """What ``validate`` does about the ``${VAR}``s of the backends (README, "validate")."""
+
+    SKIP = "skip"  # nothing: a check of the configuration alone
+    REPORT = "report"  # unset variables are notes, which change no exit code
+    REQUIRE = "require"  # those of the backends the active profile uses are errors
 
 
 def diagnose(
@@ -40,6 +55,7 @@ def diagnose(
     *,
     strict: bool = False,
     availability: bool = True,
+    env: EnvCheck = EnvCheck.REPORT,
 ) -> list[DeckError]:
     """Every finding of this module for a resolved deck.
 
@@ -47,13 +63,23 @@ def diagnose(
     compiles (a dangling reference already says why its handle goes nowhere).
     """
     config = resolved.config
-    findings = [*shadowed_routes(config), *dead_routes(config)]
+    findings = [*shadowed_routes(config), *dead_routes(config), *idle_defaults(resolved)]
     if availability:
         findings += unservable_models(resolved, strict=strict)
         findings += unavailable_handles(resolved, strict=strict)
         findings += idle_waterfall_steps(resolved)
-    findings += unset_variables(config, environ)
+    if env is not EnvCheck.SKIP:
+        required = _used_by_active(resolved) if env is EnvCheck.REQUIRE else frozenset()
+        findings += unset_variables(config, environ, required=required)
     return findings
+
+
+def _used_by_active(resolved: Resolved) -> frozenset[str]:
+    """The backends the active profile sends at least one model to."""
+    active = resolved.profiles.get(resolved.config.active)
+    if active is None:
+        return frozenset()
+    return frozenset(p.backend for p in active.placements.values() if p.backend is not None)
 
 
 # --- routing rules that never fire ------------------------------------------------------------
@@ -134,6 +160,7 @@ def shadowed_routes(config: Config) -> list[DeckError]:
                     related=[earlier.span],
                     hint=f"move `{route.pattern.text}` above `{earlier.pattern.text}`, or "
                     "remove it",
+                    code="route-shadowed",
                     severity=Severity.WARNING,
                 )
             )
@@ -206,10 +233,50 @@ def dead_routes(config: Config) -> list[DeckError]:
                     span=route.span,
                     hint=f"{detail}: fix the pattern, declare the model in "
                     f"backends/{route.backend}.toml, or remove the route",
+                    code="route-matches-nothing",
                     severity=Severity.WARNING,
                 )
             )
     return findings
+
+
+# A default backend serving less than half of the models that reach it is worth a word.
+FEW_SERVED = 0.5
+
+
+def idle_defaults(resolved: Resolved) -> list[DeckError]:
+    """Profiles whose default backend serves none, or few, of the models no route matches: the
+    profile says "everything to D" while most models are placed by the search elsewhere."""
+    findings: list[DeckError] = []
+    for name, where in resolved.profiles.items():
+        start = where.plan.start
+        if start is None or start.rule is not RuleKind.DEFAULT:
+            continue
+        reached = [p for p in where.placements.values() if p.start == start and _placed(p)]
+        served = sum(p.rule is RuleKind.DEFAULT for p in reached)
+        if not reached or served >= FEW_SERVED * len(reached):
+            continue
+        elsewhere = sorted({p.backend for p in reached if p.backend not in (None, start.backend)})
+        placed = f"placed by the search on {', '.join(elsewhere)}" if elsewhere else "unavailable"
+        amount = "none" if served == 0 else f"only {served}"
+        others = "they are" if served == 0 else "the others are"
+        findings.append(
+            ModelsManagerError(
+                f"the default backend of profile {name}, {start.backend}, serves {amount} of "
+                f"the {len(reached)} model(s) no route matches: {others} {placed}",
+                span=start.span,
+                hint=f"declare the models in backends/{start.backend}.toml, add routes, or "
+                "choose a default that serves them",
+                severity=Severity.WARNING,
+                code="default-serves-none" if served == 0 else "default-serves-few",
+            )
+        )
+    return findings
+
+
+def _placed(placement: Placement) -> bool:
+    """Whether the model went somewhere: to the start backend, or where the search found it."""
+    return placement.backend is not None or placement.found is not None
 
 
 # --- availability -----------------------------------------------------------------------------
@@ -249,6 +316,7 @@ def unservable_models(resolved: Resolved, *, strict: bool = False) -> list[DeckE
                 span=declared[0].span,
                 related=[spec.span for spec in declared[1:]],
                 hint=hint,
+                code="model-unservable",
                 severity=_severity(strict),
             )
         )
@@ -287,6 +355,7 @@ def unavailable_handles(resolved: Resolved, *, strict: bool = False) -> list[Dec
                         f"{resolution.reason}",
                         span=where[subject],
                         hint=f"{fix} {point} at a handle that profile {name} serves",
+                        code="unavailable-in-active-profile",
                         severity=_severity(strict),
                     )
                 )
@@ -303,6 +372,7 @@ def unavailable_handles(resolved: Resolved, *, strict: bool = False) -> list[Dec
                 span=config.declarations(key)[0].span,
                 hint=f"add a route for {key.name} to profile {name}, or switch profiles "
                 "where it is needed",
+                code="unavailable-in-active-profile",
                 severity=_severity(strict),
             )
         )
@@ -327,6 +397,7 @@ def idle_waterfall_steps(resolved: Resolved) -> list[DeckError]:
                         hint="remove the step, or route its model to an enabled backend that "
                         "serves it",
                         severity=Severity.WARNING,
+                        code="waterfall-step-idle",
                     )
                 )
     return findings
@@ -368,6 +439,7 @@ def _unavailable_choices(
                 f"{resolution.reason}",
                 span=written.span,
                 hint=f"point it at a preset or handle that profile {profile} serves",
+                code="unavailable-in-active-profile",
                 severity=_severity(strict),
             )
         )
@@ -377,8 +449,11 @@ def _unavailable_choices(
 # --- environment --------------------------------------------------------------------------------
 
 
-def unset_variables(config: Config, environ: Mapping[str, str]) -> list[DeckError]:
-    """``${VAR}``s (without a default) of enabled backends that ``environ`` does not set.
+def unset_variables(
+    config: Config, environ: Mapping[str, str], *, required: Collection[str] = ()
+) -> list[DeckError]:
+    """``${VAR}``s (without a default) of enabled backends that ``environ`` does not set: errors
+    for the ``required`` backends, notes for the others.
 
     Names only: no value of ``environ`` is ever part of a finding.
     """
@@ -403,7 +478,8 @@ def unset_variables(config: Config, environ: Mapping[str, str]) -> list[DeckErro
                         span=backend.field_spans[key],
                         hint=f"export {var} where deck runs, write ${{{var}:-<default>}}, or "
                         f"set `enabled = false` for {backend.name}",
-                        severity=Severity.WARNING,
+                        code="env-variable-unset",
+                        severity=Severity.ERROR if backend.name in required else Severity.INFO,
                     )
                 )
     return findings
@@ -421,23 +497,31 @@ def drift(fresh: Freshness, config_dir: str, out_dir: str) -> list[DeckError]:
     """Why ``out_dir`` is not what compiling ``config_dir`` gives (paths as given, for display)."""
     fix = f"run `{recompile(config_dir, out_dir)}`"
 
-    def finding(file: str, message: str) -> DeckError:
+    def finding(file: str, message: str, code: str) -> DeckError:
         return GeneratedDriftError(
-            message, location=Location(file), hint=fix, severity=Severity.WARNING
+            message, location=Location(file), hint=fix, severity=Severity.WARNING, code=code
         )
 
-    findings = [finding(f"{out_dir}/{rel}", "missing") for rel in fresh.missing_outputs]
+    findings = [
+        finding(f"{out_dir}/{rel}", "missing", "generated-missing") for rel in fresh.missing_outputs
+    ]
     findings += [
-        finding(f"{out_dir}/{rel}", "edited by hand (differs from what deckc wrote)")
+        finding(
+            f"{out_dir}/{rel}", "edited by hand (differs from what deckc wrote)", "generated-edited"
+        )
         for rel in fresh.edited_outputs
     ]
     findings += [
-        finding(f"{config_dir}/{rel}", f"changed since {out_dir} was compiled")
+        finding(f"{config_dir}/{rel}", f"changed since {out_dir} was compiled", "source-changed")
         for rel in fresh.changed_sources
     ]
     if fresh.generator_changed:
         findings.append(
-            finding(out_dir, f"deckc or its templates changed since {out_dir} was compiled")
+            finding(
+                out_dir,
+                f"deckc or its templates changed since {out_dir} was compiled",
+                "generator-changed",
+            )
         )
     findings += [
         GeneratedDriftError(
@@ -445,6 +529,7 @@ def drift(fresh: Freshness, config_dir: str, out_dir: str) -> list[DeckError]:
             location=Location(f"{out_dir}/{rel}"),
             hint=f"delete it, or keep it outside {out_dir}",
             severity=Severity.WARNING,
+            code="generated-extra",
         )
         for rel in fresh.extra_outputs
     ]
