@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from compiler.core.errors import DeckError, Location, Severity, Span
-from compiler.core.ir import Config, ModelKey, ModelType, Ref, RefKind
+from compiler.core.ir import Config, ModelKey, ModelType, Ref, RefKind, is_secret_key
+from compiler.runtime import envvars
 from compiler.sources.build import build_config
 from compiler.sources.validate import validate_sources
 from tests.conftest import sources_from_texts
@@ -157,6 +158,134 @@ def test_a_malformed_variable_reference_in_a_credential_is_an_error(value: str, 
         f"backends.toml:2:1: a.endpoint: error: malformed variable reference `{shown}`: {why}"
         "\n  hint: write ${VAR}, ${env:VAR}, ${secret:VAR}, ${env:A|secret:B} or ${VAR:-default}"
     ]
+
+
+SECRET = "sk-live-123456"
+LITERAL = (
+    "a credential must be a ${...} reference, not a literal value, which would be copied into the "
+    "lockfile and the generated code"
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "variable"),
+    [
+        ("api_key", SECRET, "OPENAI_API_KEY"),
+        ("api_key", f"{SECRET}${{OPENAI_API_KEY}}", "OPENAI_API_KEY"),  # partly literal
+        ("api_key", f"Bearer {SECRET}", "OPENAI_API_KEY"),
+        ("aws_secret_access_key", SECRET, "OPENAI_AWS_SECRET_ACCESS_KEY"),
+        ("auth_token", SECRET, "OPENAI_AUTH_TOKEN"),
+        ("client_secret", SECRET, "OPENAI_CLIENT_SECRET"),
+        ("password", SECRET, "OPENAI_PASSWORD"),
+        ("openai_apiKey", SECRET, "OPENAI_APIKEY"),
+    ],
+)
+def test_a_credential_written_literally_is_an_error_that_never_quotes_it(
+    key: str, value: str, variable: str
+) -> None:
+    config, problems = build({"backends.toml": f'[openai]\n{key} = "{value}"\n[a]\n'})
+    assert problems == [
+        f"backends.toml:2:1: openai.{key}: error: {LITERAL}\n"
+        f'  hint: write {key} = "${{{variable}}}" and set the variable (or leave it empty, "", if '
+        "the backend needs no credential)"
+    ]
+    openai = config.backends["openai"]
+    assert SECRET not in repr(openai)  # the IR leaves it out: no later stage can write it
+    assert key in openai.field_spans
+
+
+def test_a_credential_suggests_a_variable_named_after_its_backend() -> None:
+    _, problems = build({"backends.toml": '[a]\n[1min]\napi_key = "k"\n'})
+    assert ['write api_key = "${_1MIN_API_KEY}"' in p for p in problems] == [True]
+
+
+def test_references_and_empty_values_are_the_accepted_credentials() -> None:
+    backends = """
+[a]
+api_key = ""
+auth_token = "${env:A|secret:B|C}"
+client_secret = "${SECRET:-}"
+password = "${P}${Q}"
+[b]
+api_key = "${B_KEY:-not-a-secret}"
+endpoint = "https://api.example/v1"
+api_version = "2024-10-21"
+aws_region = "eu-west-1"
+gcp_credentials_file_path = "/run/creds.json"
+claude_4_tokens_limit = 8192
+"""
+    config, problems = build({"backends.toml": backends})
+    assert problems == []
+    assert config.backends["a"].credentials == {"api_key": ""}
+    assert config.backends["a"].options["password"] == "${P}${Q}"
+
+
+@pytest.mark.parametrize(
+    ("key", "word"),
+    [
+        ("api_key", "key"),
+        ("aws_secret_access_key", "secret"),
+        ("x-portkey-api-key", "key"),
+        ("authToken", "token"),
+        ("DB_PASSWORD", "password"),
+        ("claude_4_tokens_limit", None),
+        ("gcp_credentials_file_path", None),
+        ("endpoint", None),
+        ("monkey_bars", None),
+    ],
+)
+def test_a_field_is_a_credential_when_a_word_of_its_name_says_so(
+    key: str, word: str | None
+) -> None:
+    assert is_secret_key(key) is (word is not None)
+
+
+def test_a_dollar_name_without_braces_in_a_credential_is_an_error() -> None:
+    backends = '[anthropic]\napi_key = "$ANTHROPIC_API_KEY"\n[a]\nauth_token = "${A}$B"\n'
+    config, problems = build({"backends.toml": backends})
+    assert problems == [
+        "backends.toml:2:1: anthropic.api_key: error: `$ANTHROPIC_API_KEY` is not a variable "
+        "reference: without braces it is literal text\n  hint: write ${ANTHROPIC_API_KEY}",
+        "backends.toml:4:1: a.auth_token: error: `$B` is not a variable reference: without braces "
+        "it is literal text\n  hint: write ${B}",
+    ]
+    assert config.backends["anthropic"].credentials == {}
+
+
+def test_a_dollar_name_without_braces_elsewhere_is_a_warning() -> None:
+    backends = '[a]\nendpoint = "https://$HOST/v1"\nregion_name = "$REGION"\n[b]\n'
+    config, problems = built({"backends.toml": backends})
+    assert [(p.severity, str(p)) for p in problems] == [
+        (
+            Severity.WARNING,
+            "backends.toml:2:1: a.endpoint: warning: `$HOST` is not a variable reference: without "
+            "braces it is literal text\n  hint: write ${HOST}",
+        ),
+        (
+            Severity.WARNING,
+            "backends.toml:3:1: a.region_name: warning: `$REGION` is not a variable reference: "
+            "without braces it is literal text\n  hint: write ${REGION}",
+        ),
+    ]
+    assert config.backends["a"].credentials["endpoint"] == "https://$HOST/v1"
+
+
+@pytest.mark.parametrize(
+    ("text", "literal", "unbraced"),
+    [
+        ("", "", []),
+        ("${A}${env:B|C}", "", []),
+        ("${A:-$B}", "", []),  # inside a reference: its default
+        ("$A", "$A", ["A"]),
+        ("https://$HOST:$PORT/$HOST", "https://$HOST:$PORT/$HOST", ["HOST", "PORT"]),
+        ("x${A}y$B_2-z", "xy$B_2-z", ["B_2"]),
+        ("$1 $ $$ ${", "$1 $ $$ ${", []),
+    ],
+)
+def test_the_literal_text_of_a_value_and_its_names_without_braces(
+    text: str, literal: str, unbraced: list[str]
+) -> None:
+    assert (envvars.literal_text(text), envvars.unbraced(text)) == (literal, unbraced)
 
 
 @pytest.mark.parametrize(

@@ -654,3 +654,35 @@ def test_a_doc_gen_choice_must_reach_an_engine_that_makes_that_document(tmp_path
         "  see also backends/internal.toml:4:1\n"
         "  hint: name an engine with `layout` in its inputs and `docx` in its outputs"
     )
+
+
+def test_a_literal_credential_is_an_error_in_an_override_and_in_a_header(tmp_path: Path) -> None:
+    """The current layout's other places for a credential: backends_override.toml, and a model's
+    HTTP headers (a header whose name says key, token, secret or password holds a credential)."""
+    secret = "sk-live-123456"
+    models = MODELS["backends/openai.toml"] + (
+        f'[hdr]\nx-portkey-api-key = "{secret}"\nx-portkey-provider = "$PROVIDER"\n'
+    )
+    problems = failure(
+        tmp_path,
+        backends_override_dot_toml=f'[openai]\napi_key = "{secret}"\n',
+        backends__openai_dot_toml=models,
+    )
+    assert problems == [
+        "backends/openai.toml:8:1: hdr.x-portkey-api-key: error: a credential must be a ${...} "
+        "reference, not a literal value, which would be copied into the lockfile and the "
+        "generated code\n"
+        '  hint: write x-portkey-api-key = "${OPENAI_PORTKEY_API_KEY}" and set the variable (or '
+        'leave it empty, "", if the backend needs no credential)',
+        "backends_override.toml:2:1: openai.api_key: error: a credential must be a ${...} "
+        "reference, not a literal value, which would be copied into the lockfile and the "
+        "generated code\n"
+        '  hint: write api_key = "${OPENAI_API_KEY}" and set the variable (or leave it empty, "", '
+        "if the backend needs no credential)",
+    ]
+    fixed = models.replace(secret, "${PORTKEY_KEY}")
+    build = compiled(tmp_path, backends_override_dot_toml="", backends__openai_dot_toml=fixed)
+    assert [str(w) for w in build.warnings if "PROVIDER" in w.message] == [
+        "backends/openai.toml:9:1: hdr.x-portkey-provider: warning: `$PROVIDER` is not a variable "
+        "reference: without braces it is literal text\n  hint: write ${PROVIDER}"
+    ]

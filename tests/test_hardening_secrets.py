@@ -161,3 +161,43 @@ def test_no_secret_value_in_any_output_or_artifact(
         for var, value in env.items():
             patched.setenv(var, value)
         assert deck.backend("openai").credentials()["api_key"] == f"{CANARY}-OPENAI_API_KEY"
+
+
+def test_a_credential_written_literally_reaches_no_output_and_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str
+) -> None:
+    """A key pasted into backends.toml (an api_key, and a credential option of a disabled
+    backend): every command refuses or reports it, located, and none repeats it."""
+    env = canary_config(tmp_path / "literal", server)
+    backends = tmp_path / "literal" / "backends.toml"
+    text = backends.read_text().replace("${OPENAI_API_KEY}", f"sk-live-{CANARY}")
+    text = text.replace("[bedrock]\n", f'[bedrock]\naws_secret_access_key = "{CANARY}"\n')
+    backends.write_text(text)
+    lines = text.splitlines()
+    openai = lines.index(f'api_key = "sk-live-{CANARY}"') + 1
+    bedrock = lines.index(f'aws_secret_access_key = "{CANARY}"') + 1
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner(env=env)
+    exits: dict[tuple[str, ...], int] = {}
+    outputs: dict[tuple[str, ...], str] = {}
+    for runs in RUNS.values():
+        for args in runs:
+            result = runner.invoke(cli, command_line(args, "literal"), catch_exceptions=False)
+            exits[tuple(args)] = result.exit_code
+            outputs[tuple(args)] = result.stdout + result.stderr
+            assert CANARY not in outputs[tuple(args)], (args, outputs[tuple(args)])
+    assert exits[("compile",)] == 2
+    assert (
+        f"literal/backends.toml:{openai}:1: openai.api_key: error: a credential must be a ${{...}} "
+        "reference, not a literal value, which would be copied into the lockfile and the "
+        "generated code\n"
+        '  hint: write api_key = "${OPENAI_API_KEY}" and set the variable'
+    ) in outputs[("compile",)]
+    assert (
+        f"literal/backends.toml:{bedrock}:1: bedrock.aws_secret_access_key: error: a credential "
+        "must be a ${...} reference"
+    ) in outputs[("compile",)]
+    assert all(exits[tuple(args)] != 0 for args in RUNS["validate"] + RUNS["migrate"])
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and not path.is_relative_to(tmp_path / "literal"):
+            assert CANARY.encode() not in path.read_bytes(), path

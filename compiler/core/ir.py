@@ -9,6 +9,7 @@ References are parsed once, with the one grammar of :mod:`compiler.runtime.refer
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -33,6 +34,20 @@ KNOWN_BACKEND_KEYS = (
     "gcp_credentials_file_path",
     "claude_4_tokens_limit",
 )
+# A backend field is a credential when a word of its name (split at `_`, `-` and camelCase humps)
+# is one of these: `api_key`, `aws_secret_access_key`, `auth_token`, `client_secret`, `password`,
+# `x-portkey-api-key`.  Whole words only: `claude_4_tokens_limit` (a number) and
+# `gcp_credentials_file_path` (where a file is, not what it holds) are settings.
+SECRET_WORDS = frozenset({"key", "apikey", "token", "secret", "password", "passwd", "passphrase"})
+
+
+def is_secret_key(key: str) -> bool:
+    """True when the backend field (or header) ``key`` holds a credential: its value must be a
+    ``${...}`` reference, so that the secret stays out of the sources and the artifacts."""
+    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower())
+    return not SECRET_WORDS.isdisjoint(words)
+
+
 DISABLED = "disabled"
 INTERNAL = "internal"  # the software-only backend of the pipelex-0.92 layout
 

@@ -1,8 +1,10 @@
 """``${...}`` credential references: the one grammar and the one expander.
 
 The compiler finds and checks references with these functions (lockfile ``env_vars``, validate's
-unset-variable check, the online probes) and the generated runtime expands them with the same
-code, copied beside it: whatever the compiler says about a reference is what the runtime does.
+unset-variable check, the online probes, the build's checks that a credential holds references
+only and that no ``$NAME`` stands for ``${NAME}``) and the generated runtime expands them with
+the same code, copied beside it: whatever the compiler says about a reference is what the runtime
+does.
 
 A reference is ``${PARTS}`` where PARTS is one part or several joined by ``|``, each part
 ``NAME``, ``env:NAME`` or ``secret:NAME`` (NAME an identifier, ``[A-Za-z_][A-Za-z0-9_]*``), and
@@ -21,7 +23,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-__all__ = ["Reference", "expand", "malformed", "references", "variables"]
+__all__ = [
+    "Reference",
+    "expand",
+    "literal_text",
+    "malformed",
+    "references",
+    "unbraced",
+    "variables",
+]
 
 _OPEN = "${"
 _DEFAULT = ":-"
@@ -103,6 +113,24 @@ def variables(text: str) -> list[str]:
 def malformed(text: str) -> str | None:
     """A description of the first broken ``${...}`` in ``text``; None when every one is sound."""
     return next((problem for *_, problem in _scan(text) if problem is not None), None)
+
+
+def literal_text(text: str) -> str:
+    """``text`` with every well-formed reference taken out: what it says literally (a malformed
+    ``${`` and all that follows it count as literal)."""
+    return "".join(literal for literal, _, _ in _scan(text))
+
+
+def unbraced(text: str) -> list[str]:
+    """Names written ``$NAME`` outside any reference, where ``${NAME}`` was surely meant (the
+    ``$NAME`` itself is literal text), in order, without repeats."""
+    names: list[str] = []
+    for literal, _, _ in _scan(text):
+        for chunk in literal.split("$")[1:]:
+            end = next((i for i, c in enumerate(chunk) if c not in _REST), len(chunk))
+            if chunk[:1] in _FIRST and chunk[:end] not in names:
+                names.append(chunk[:end])
+    return names
 
 
 def value_of(

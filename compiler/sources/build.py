@@ -8,6 +8,7 @@ across files, provider options that look misspelt.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -35,6 +36,7 @@ from compiler.core.ir import (
     ModelType,
     Profile,
     Route,
+    is_secret_key,
 )
 from compiler.core.naming import did_you_mean, edit_distance
 from compiler.core.patterns import parse_pattern
@@ -106,22 +108,18 @@ def _in_order(specs: Mapping[str, ModelSpec], backends: Mapping[str, Backend]) -
 def _backends(file: SourceFile, problems: list[DeckError]) -> dict[str, Backend]:
     backends: dict[str, Backend] = {}
     for order, (name, table) in enumerate(file.data.items()):
-        credentials = {k: str(table[k]) for k in CREDENTIAL_KEYS if k in table}
-        for key, value in credentials.items():
-            broken = envvars.malformed(value)
-            if broken:
-                problems.append(
-                    SchemaError(
-                        broken,
-                        span=file.span((name, key)),
-                        hint="write ${VAR}, ${env:VAR}, ${secret:VAR}, ${env:A|secret:B} or "
-                        "${VAR:-default}",
-                    )
-                )
+        literal: set[str] = set()  # credentials written literally: reported, and kept out of the IR
+        for key, value in table.items():
+            if isinstance(value, str):
+                found = _written_references(file, (name, key), name, value)
+                problems += found
+                if is_secret_key(key) and any(p.severity is Severity.ERROR for p in found):
+                    literal.add(key)
+        credentials = {k: str(table[k]) for k in CREDENTIAL_KEYS if k in table and k not in literal}
         options = {
             k: v
             for k, v in table.items()
-            if k not in (*CREDENTIAL_KEYS, *CONSTRAINT_KEYS, "enabled", "display_name")
+            if k not in (*CREDENTIAL_KEYS, *CONSTRAINT_KEYS, "enabled", "display_name", *literal)
         }
         for key in options:
             near = [k for k in KNOWN_BACKEND_KEYS if edit_distance(key, k) <= 2]
@@ -146,6 +144,61 @@ def _backends(file: SourceFile, problems: list[DeckError]) -> dict[str, Backend]
             field_spans={key: file.span((name, key)) for key in table},
         )
     return backends
+
+
+def _written_references(
+    file: SourceFile, path: KeyPath, backend: str, value: str
+) -> list[DeckError]:
+    """What is wrong with the way a value that may hold ``${...}`` references is written: a
+    malformed reference (in a credential, an endpoint or an api_version), a ``$NAME`` where
+    ``${NAME}`` was meant, and any literal text in a credential (:func:`is_secret_key`), whose
+    value no message ever quotes.  An empty credential is accepted: keyless local backends
+    (Ollama) have no key to hide.  Neither Pipelex kit writes a credential literally, so no
+    placeholder value is let through: a literal `sk-...` key and an innocent-looking one are
+    alike to a compiler, and both would be copied into the lockfile and the generated code."""
+    key = str(path[-1])
+    secret = is_secret_key(key)
+    span = file.span(path)
+    broken = envvars.malformed(value) if secret or key in CREDENTIAL_KEYS else None
+    if broken:
+        return [SchemaError(broken, span=span, hint=_REFERENCE_FORMS)]
+    names = envvars.unbraced(value)
+    leftover = envvars.literal_text(value)  # blank when the value is only `$NAME`s, or empty
+    for name in sorted(names, key=len, reverse=True):
+        leftover = leftover.replace(f"${name}", "")
+    if secret and leftover.strip():
+        variable = _variable_for(backend, key)
+        return [
+            ModelsManagerError(
+                "a credential must be a ${...} reference, not a literal value, which would be "
+                "copied into the lockfile and the generated code",
+                span=span,
+                hint=f'write {key} = "${{{variable}}}" and set the variable (or leave it empty, '
+                '"", if the backend needs no credential)',
+            )
+        ]
+    severity = Severity.ERROR if secret else Severity.WARNING
+    return [
+        ModelsManagerError(
+            f"`${name}` is not a variable reference: without braces it is literal text",
+            span=span,
+            hint=f"write ${{{name}}}",
+            severity=severity,
+        )
+        for name in names
+    ]
+
+
+_REFERENCE_FORMS = "write ${VAR}, ${env:VAR}, ${secret:VAR}, ${env:A|secret:B} or ${VAR:-default}"
+
+
+def _variable_for(backend: str, key: str) -> str:
+    """A name for the variable that should hold ``backend``'s credential ``key``:
+    ``OPENAI_API_KEY`` for openai's api_key, ``PORTKEY_API_KEY`` for portkey's x-portkey-api-key."""
+    field = re.sub(r"[^A-Za-z0-9]+", "_", key).upper().removeprefix("X_")
+    prefix = f"{backend.upper()}_"
+    name = field if field.startswith(prefix) else prefix + field
+    return name if not name[0].isdigit() else f"_{name}"
 
 
 def _model_defaults(file: SourceFile, problems: list[DeckError]) -> dict[str, Any]:
@@ -228,6 +281,14 @@ def _current_models(
                 )
             )
         problems += _literal_fields(file, path, fields)
+        for field in [f for f in _PLACEHOLDER_FIELDS if isinstance(fields.get(f), str)]:
+            where = path if field in table else ("defaults",)
+            problems += _written_references(file, (*where, field), backend.name, fields[field])
+        for header, value in list(headers.items()):
+            found = _written_references(file, (*path, header), backend.name, str(value))
+            problems += found
+            if any(p.severity is Severity.ERROR for p in found):
+                del headers[header]  # a credential written literally stays out of the IR
         handle = str(fields.pop("handle", table_name))
         fields.setdefault("model_id", handle)
         fields.setdefault("model_type", ModelType.LLM.value)

@@ -8,7 +8,7 @@ modules (beside this one) that hold the tables, imported on first use (see looku
 
 from __future__ import annotations
 
-LOCK_SHA256: str = "9629633771d80efe6b10ee0d088d8304d6ab7251eac4c32ade1c1d1e8672c154"
+LOCK_SHA256: str = "d6e642c85b3bc28e7ee3af6c4ed65f011735bf9540e4134212f4cfea624d9d86"
 PROFILES: tuple[str, ...] = ("all_pipelex", "azure_first", "direct", "mixed")
 DEFAULT_PROFILE: str = "all_pipelex"
 MODEL_TYPES: tuple[str, ...] = ("llm",)
