@@ -91,7 +91,9 @@ def cli() -> None:
     """deckc compiles .pipelex/inference TOML into a frozen lockfile and typed Python modules."""
 
 
-@cli.command("compile")
+@cli.command(
+    "compile", short_help="Compile the configuration into the lockfile and Python modules."
+)
 @config_dir_option
 @out_option
 @click.option("--dry-run", is_flag=True, help="Report which files would change; write nothing.")
@@ -181,7 +183,7 @@ def _exit_if_broken(config_dir: Path) -> None:
         sys.exit(EXIT_ERRORS)
 
 
-@cli.command("check")
+@cli.command("check", short_help="Check that the output is exactly what the sources compile to.")
 @config_dir_option
 @out_option
 def check_command(config_dir: Path, out: Path) -> None:
@@ -223,7 +225,7 @@ def _online_findings(resolved: Resolved, timeout: float) -> list[DeckError]:
     return list(probe_backends(resolved, os.environ, timeout=timeout))
 
 
-@cli.command("validate")
+@cli.command("validate", short_help="Run every check of the configuration, writing nothing.")
 @click.argument("scope", type=click.Choice(["all", "inference"]), default="all")
 @config_dir_option
 @out_option
@@ -294,7 +296,7 @@ def validate_command(
     sys.exit(EXIT_ERRORS if errors else EXIT_FINDINGS if warnings or drifted else EXIT_OK)
 
 
-@cli.command("explain")
+@cli.command("explain", short_help="Show how a handle, preset or choice resolves, step by step.")
 @click.argument("handle")
 @click.option("--profile", default=None, help="The routing profile  [default: the active one]")
 @click.option(
@@ -305,43 +307,54 @@ def validate_command(
     help="The model type HANDLE is looked up as.",
 )
 @config_dir_option
-@out_option
 @format_option
 def explain_command(
     handle: str,
     profile: str | None,
     model_type: str,
     config_dir: Path,
-    out: Path,
     output_format: str,
 ) -> None:
-    """Show how HANDLE (a model, `@alias`, `~waterfall`, `$preset`) resolves, step by step, each
-    step with the source file:line:col it comes from. Compiles in memory; writes nothing."""
+    """Show how HANDLE (a model, `@alias`, `~waterfall`, `$preset`, or a choice such as
+    `for_text`) resolves, step by step, each step with the source file:line:col it comes from.
+    Compiles in memory and writes nothing. Exit 0 when HANDLE resolves, 1 when it is unavailable
+    under the profile, 2 when it or the configuration is wrong."""
     prefix = display_prefix(config_dir)
+    as_json_output = output_format == "json"
     try:
         resolved, diagnostics = analyse(load_sources(config_dir))
     except CompileFailed as failed:
         resolved, diagnostics = None, list(failed.diagnostics)
-    errors = errors_only(diagnostics)
+    errors = [e.relocated(prefix) for e in sort_diagnostics(errors_only(diagnostics))]
     if resolved is None or errors:
-        for error in sort_diagnostics(errors):
-            click.echo(str(error.relocated(prefix)), err=True)
-        click.echo(f"deckc: {len(errors)} error(s) in the configuration; fix them first", err=True)
+        message = f"{len(errors)} error(s) in the configuration; fix them first"
+        if as_json_output:
+            records = [as_record(e) for e in errors]
+            click.echo(json.dumps({"error": message, "diagnostics": records}, indent=2))
+        else:
+            for error in errors:
+                click.echo(str(error), err=True)
+            click.echo(f"deckc: {message}", err=True)
         sys.exit(EXIT_ERRORS)
     try:
         explanation = explain(resolved, handle, profile, ModelType(model_type))
     except UnknownName as unknown:
-        click.echo(f"deckc: {unknown.message}", err=True)
-        if unknown.hint:
-            click.echo(f"  hint: {unknown.hint}", err=True)
+        if as_json_output:
+            click.echo(json.dumps({"error": unknown.message, "hint": unknown.hint}, indent=2))
+        else:
+            click.echo(f"deckc: {unknown.message}", err=True)
+            if unknown.hint:
+                click.echo(f"  hint: {unknown.hint}", err=True)
         sys.exit(EXIT_ERRORS)
-    if output_format == "json":
+    if as_json_output:
         click.echo(json.dumps(as_json(explanation, prefix), indent=2, ensure_ascii=False))
     else:
         click.echo(render_text(explanation, prefix), nl=False)
+    if explanation.model is None or explanation.backend is None:
+        sys.exit(EXIT_FINDINGS)
 
 
-@cli.command("diff")
+@cli.command("diff", short_help="Show what changed between two lockfiles, semantically.")
 @click.argument("old", required=False)
 @click.argument("new", required=False)
 @config_dir_option
@@ -350,11 +363,12 @@ def explain_command(
 def diff_command(
     old: str | None, new: str | None, config_dir: Path, out: Path, output_format: str
 ) -> None:
-    """Semantic diff of two lockfiles: what a reviewer reads instead of raw JSON.
+    """Show the semantic diff of two lockfiles, which a reviewer reads instead of raw JSON.
 
     OLD and NEW are lockfile paths or git revisions of OUT/deck.lock.json (an existing path, or
     one ending in .json, is a file). NEW defaults to OUT's lockfile in the working tree, OLD to
-    HEAD. Exit 0 equal, 1 different, 2 unreadable input."""
+    HEAD; then a note says when the sources in --config-dir changed since that lockfile was
+    written. Exit 0 equal, 1 different, 2 unreadable input."""
     try:
         before = lock_source.locate(old or "HEAD", out)
         after = lock_source.locate(new, out) if new else lock_source.from_file(out / LOCKFILE)
@@ -365,10 +379,22 @@ def diff_command(
     changes = diff.diff_locks(before.lock, after.lock)
     render = diff_render.render_json if output_format == "json" else diff_render.render_text
     click.echo(render(changes, before.label, after.label), nl=False)
+    if not new:  # the working tree's lockfile: it may predate an edit of the sources
+        fresh = freshness(config_dir, out)
+        if fresh.changed_sources or fresh.generator_changed:
+            edited = ", ".join(fresh.changed_sources) or "deckc itself"
+            click.echo(
+                f"note: {display_prefix(config_dir)} changed since {(out / LOCKFILE).as_posix()} "
+                f"was written ({edited}): this diff does not show those changes; run "
+                f"`{recompile(config_dir.as_posix(), out.as_posix())}` first",
+                err=True,
+            )
     sys.exit(EXIT_FINDINGS if changes else EXIT_OK)
 
 
-@cli.command("migrate")
+@cli.command(
+    "migrate", short_help="Rewrite a seed-layout configuration in Pipelex's current layout."
+)
 @config_dir_option
 @click.option(
     "--out",
@@ -407,7 +433,7 @@ def migrate_command(config_dir: Path, out: Path) -> None:
     click.echo(f"deckc: wrote {len(migration.files)} file(s) to {out.as_posix()} (pipelex-0.92)")
 
 
-@cli.command("schema")
+@cli.command("schema", short_help="Write JSON Schemas of the source files for editors.")
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),

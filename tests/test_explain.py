@@ -324,7 +324,7 @@ def test_handle_forms(resolved: Resolved, handle: str, kind: HandleKind) -> None
 @pytest.mark.parametrize(
     ("handle", "profile", "message", "hint"),
     [
-        ("bestt", None, "no model, alias or preset named `bestt`", "did you mean `best`?"),
+        ("bestt", None, "no model, alias, preset or choice named `bestt`", "did you mean `best`?"),
         ("@gpt-5", None, "no alias named `gpt-5`", None),
         ("$writter", None, "no preset named `writter`", "did you mean `writer`?"),
         ("best", "pp", "no routing profile named `pp`", "did you mean `p`?"),
@@ -385,7 +385,7 @@ def test_explain_unknown_handle_exits_2(project: Path) -> None:
     result = run("explain", "best-claud")
     assert result.exit_code == 2
     assert result.stderr == (
-        "deckc: no model, alias or preset named `best-claud`\n"
+        "deckc: no model, alias, preset or choice named `best-claud`\n"
         "  hint: did you mean `best-claude` or `fast-claude` or `best-llm`?\n"
     )
 

@@ -351,3 +351,18 @@ def test_taplo_follows_a_schema_line_at_the_top_of_the_file(
     bad = taplo("deck.toml", cwd=tmp_path)
     assert bad.returncode != 0
     assert "deck.toml:3:8" in bad.stderr
+
+
+def test_the_editor_schema_asks_for_active_where_compile_does() -> None:
+    """compile names the only profile active when `active` is left out, and refuses the file
+    when there are several: the seed layout's editor schema says the same."""
+    import jsonschema
+
+    from compiler.emit.editor_schema import editor_schema
+
+    validator = jsonschema.Draft7Validator(editor_schema("routing_profiles"))
+    one = {"profiles": {"p": {"default": "a"}}}
+    two = {"profiles": {"p": {"default": "a"}, "q": {"default": "a"}}}
+    assert validator.is_valid(one)
+    assert [e.message for e in validator.iter_errors(two)] == ["'active' is a required property"]
+    assert validator.is_valid({"active": "q", **two})

@@ -84,7 +84,11 @@ def editor_schema(name: str) -> Schema:
             "for editors; do not edit. Regenerate with: deckc schema --out DIR"
         ),
     }
-    return header | {k: v for k, v in converted.items() if k not in header}
+    schema = header | {k: v for k, v in converted.items() if k not in header}
+    if name == "routing_profiles":  # as compile: `active` may be left out with one profile only
+        schema["if"] = {"required": ["profiles"], "properties": {"profiles": {"minProperties": 2}}}
+        schema["then"] = {"required": ["active"]}
+    return schema
 
 
 def draft07(schema: Any, path: str = "#") -> Any:

@@ -31,6 +31,7 @@ from compiler.runtime import references
 from compiler.semantics.decisions import (
     Placement,
     ProfileResolution,
+    ChoiceTarget,
     Resolution,
     Resolved,
     RuleKind,
@@ -38,6 +39,7 @@ from compiler.semantics.decisions import (
 
 
 class HandleKind(enum.Enum):
+    CHOICE = "choice"
     PRESET = "preset"
     ALIAS = "alias"
     WATERFALL = "waterfall"
@@ -51,6 +53,18 @@ class UnknownName(LookupError):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+@dataclass(frozen=True)
+class ChoiceStep:
+    """What a step naming no model gets: the choice's default, its override (unless
+    ``"disabled"``), and the preset or handle selected."""
+
+    name: str
+    default: str | None
+    override: str | None
+    selected: str | None
+    location: Location | None
 
 
 @dataclass(frozen=True)
@@ -145,7 +159,16 @@ class SpecStep:
     location: Location
 
 
-Step = PresetStep | AliasStep | FallbackStep | ModelStep | RouteStep | BackendStep | SpecStep
+Step = (
+    ChoiceStep
+    | PresetStep
+    | AliasStep
+    | FallbackStep
+    | ModelStep
+    | RouteStep
+    | BackendStep
+    | SpecStep
+)
 
 
 @dataclass(frozen=True)
@@ -195,15 +218,19 @@ def classify(
             return handle_kind, name
     if name in deck.presets:
         return HandleKind.PRESET, name
+    if name in deck.choice_kinds:
+        return HandleKind.CHOICE, name
     what = "" if model_type is ModelType.LLM else f"{model_type.value} "
     kinds = (
-        "alias or preset"
+        "alias, preset or choice"
         if config.dialect is Dialect.PIPELEX_0_10
-        else "alias, waterfall or preset"
+        else "alias, waterfall, preset or choice"
     )
     raise UnknownName(
         f"no {what}model, {kinds} named `{text}`",
-        did_you_mean(text, [*deck.aliases, *models, *deck.waterfalls, *deck.presets])
+        did_you_mean(
+            text, [*deck.aliases, *models, *deck.waterfalls, *deck.presets, *deck.choice_kinds]
+        )
         or (f"model types: {', '.join(t.value for t in config.decks)}" if what else None),
     )
 
@@ -240,11 +267,30 @@ def explain(
     config = resolved.config
     deck = _deck(config, model_type)
     kind, name = classify(config, handle, model_type)
+    asked = kind  # a choice is explained through what it selects
     where = profile_of(resolved, profile)
     answers = where.decks[model_type]
     steps: list[Step] = []
     notes: list[str] = []
-    if kind is HandleKind.PRESET:
+    if kind is HandleKind.CHOICE:
+        chosen = resolved.choices[model_type][name]
+        written = deck.choice_overrides.get(name)
+        if written is None or written.ref is None:  # none, or "disabled": the default holds
+            written = deck.choice_defaults.get(name)
+        where_written = written.span.location if written is not None else None
+        steps.append(
+            ChoiceStep(name, chosen.default, chosen.override, chosen.selected, where_written)
+        )
+        if chosen.target_kind is ChoiceTarget.PRESET and chosen.target is not None:
+            kind, name = HandleKind.PRESET, chosen.target
+        elif name not in answers.choices:
+            return Explanation(
+                handle, HandleKind.CHOICE, where.profile.name, where.profile.name == config.active,
+                None, None, f"choice `{name}` selects nothing", tuple(steps),
+            )  # fmt: skip
+    if kind is HandleKind.CHOICE:
+        result = answers.choices[name]
+    elif kind is HandleKind.PRESET:
         preset = deck.presets[name]
         steps.append(
             PresetStep(
@@ -271,7 +317,7 @@ def explain(
         steps += _placement(config, where, result.placement)
     return Explanation(
         handle=handle,
-        kind=kind,
+        kind=asked,
         profile=where.profile.name,
         active=where.profile.name == config.active,
         model=result.model.name if result.available and result.model else None,

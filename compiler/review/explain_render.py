@@ -16,6 +16,7 @@ from compiler.review.explain import (
     Explanation,
     FallbackStep,
     ModelStep,
+    ChoiceStep,
     PresetStep,
     RouteStep,
     SpecStep,
@@ -93,6 +94,14 @@ def _route_summary(step: RouteStep, profile: str) -> str:
 def _summary(step: Step, profile: str, prefix: str = "") -> tuple[str, str, list[str]]:
     """(label, one-line summary, extra lines) of a step."""
     match step:
+        case ChoiceStep():
+            if step.override is not None and step.override == step.selected:
+                how = f"override {step.override} (default {step.default})"
+            elif step.override is not None:
+                how = f"default {step.default} (override {step.override})"
+            else:
+                how = f"default {step.default}"
+            return "choice", f"{step.name} -> {step.selected}, by its {how}", []
         case PresetStep():
             fields = ", ".join(
                 f"{k} = {_value(v)}" for k, v in step.values.items() if k != "description"
