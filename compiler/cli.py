@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
 from compiler import __version__
-from compiler.core.errors import CompileFailed, DeckError, Severity, errors_only, sort_diagnostics
+from compiler.core.errors import (
+    CompileFailed,
+    DeckError,
+    Location,
+    ModelsManagerError,
+    Severity,
+    errors_only,
+    sort_diagnostics,
+)
 from compiler.core.ir import ModelType
 from compiler.emit.editor_schema import editor_schemas
 from compiler.emit.freshness import MANIFEST, Freshness, State, freshness
@@ -34,24 +43,69 @@ DEFAULT_CONFIG_DIR = Path(".pipelex/inference")
 DEFAULT_OUT = Path("generated")
 
 
-def config_dir_option(func: F) -> F:
+def config_dir_option(func: F, *, required: bool = True) -> F:
+    """``--config-dir``; left out, the project's ``.pipelex/inference``, found as git finds its
+    repository: in the working directory or the nearest parent that has one (an error when
+    none has one and the command ``required`` it)."""
+
+    @functools.wraps(func)
+    def located(*args: Any, **kwargs: Any) -> Any:
+        given = kwargs["config_dir"]
+        config_dir, root = locate(given)
+        if given is None and root is None and required:
+            _exit_on(
+                [
+                    ModelsManagerError(
+                        f"no {DEFAULT_CONFIG_DIR.as_posix()} in the working directory or any "
+                        "parent directory",
+                        location=Location(DEFAULT_CONFIG_DIR.as_posix()),
+                        hint="run `deckc init PROVIDER...` to create one, or pass --config-dir",
+                    )
+                ]
+            )
+        kwargs["config_dir"] = config_dir
+        if kwargs.get("out", "") is None:  # --out left out: beside the configuration's project
+            kwargs["out"] = shown(root / DEFAULT_OUT) if root is not None else DEFAULT_OUT
+        return func(*args, **kwargs)
+
     return click.option(
         "--config-dir",
         type=click.Path(path_type=Path, file_okay=False),
-        default=DEFAULT_CONFIG_DIR,
-        show_default=True,
-        help="The inference configuration directory.",
-    )(func)
+        default=None,
+        help=f"The inference configuration directory.  [default: {DEFAULT_CONFIG_DIR.as_posix()} "
+        "in the working directory or the nearest parent that has one]",
+    )(cast(F, located))
+
+
+def optional_config_dir_option(func: F) -> F:
+    return config_dir_option(func, required=False)
 
 
 def out_option(func: F) -> F:
     return click.option(
         "--out",
         type=click.Path(path_type=Path, file_okay=False),
-        default=DEFAULT_OUT,
-        show_default=True,
-        help="The output directory (lockfile and generated modules).",
+        default=None,
+        help="The output directory (lockfile and generated modules).  [default: "
+        f"{DEFAULT_OUT.as_posix()} in the project that holds the configuration]",
     )(func)
+
+
+def locate(config_dir: Path | None) -> tuple[Path, Path | None]:
+    """The configuration directory to use and its project root (None when --config-dir names
+    it, or when no parent has one: the default then stands, for its error to say so)."""
+    if config_dir is not None:
+        return config_dir, None
+    here = Path.cwd()
+    for root in (here, *here.parents):
+        if (root / DEFAULT_CONFIG_DIR).is_dir():
+            return shown(root / DEFAULT_CONFIG_DIR), root
+    return DEFAULT_CONFIG_DIR, None
+
+
+def shown(path: Path) -> Path:
+    """``path`` relative to the working directory (``../..`` included), as people name it."""
+    return Path(os.path.relpath(path))
 
 
 def display_prefix(config_dir: Path) -> str:
@@ -357,7 +411,7 @@ def explain_command(
 @cli.command("diff", short_help="Show what changed between two lockfiles, semantically.")
 @click.argument("old", required=False)
 @click.argument("new", required=False)
-@config_dir_option
+@optional_config_dir_option
 @out_option
 @format_option
 def diff_command(
@@ -379,7 +433,7 @@ def diff_command(
     changes = diff.diff_locks(before.lock, after.lock)
     render = diff_render.render_json if output_format == "json" else diff_render.render_text
     click.echo(render(changes, before.label, after.label), nl=False)
-    if not new:  # the working tree's lockfile: it may predate an edit of the sources
+    if not new and config_dir.is_dir():  # the working tree's lockfile may predate an edit
         fresh = freshness(config_dir, out)
         if fresh.changed_sources or fresh.generator_changed:
             edited = ", ".join(fresh.changed_sources) or "deckc itself"
