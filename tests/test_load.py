@@ -93,3 +93,56 @@ def test_deck_files_merge_in_byte_order_of_their_path_as_pipelex_0_10_reads_them
         "deck/team/more.toml",
         "deck/zz_team.toml",
     ]
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def test_a_syntax_error_hides_no_schema_error_of_the_other_files(tmp_path: Path) -> None:
+    """backends.toml unreadable: which model files a backend uses is unknown, so each is checked
+    (and read: its own syntax error is reported too); no cross-file check runs, such as the
+    route to an undeclared backend."""
+    write_files(
+        tmp_path,
+        {
+            "backends.toml": "[a\n",
+            "routing_profiles.toml": 'active = "p"\n[profiles.p]\ndefault = "nowhere"\nx = 1\n',
+            "backends/a.toml": "[m]\nmax_token = 10\n",
+            "backends/b.toml": "[m]\nsdk = \n",
+            "deck/base_deck.toml": "[aliases]\nbest = 1\n",
+        },
+    )
+    with pytest.raises(CompileFailed) as info:
+        load_sources(tmp_path)
+    assert [str(e).splitlines()[0] for e in info.value.errors] == [
+        "backends.toml:1:3: error: invalid TOML: Expected ']' at the end of a table declaration",
+        "backends/a.toml:2:1: m.max_token: error: unknown key `max_token`",
+        "backends/b.toml:2:7: error: invalid TOML: Invalid value",
+        "deck/base_deck.toml:2:1: aliases.best: error: expected a handle or a non-empty list of "
+        "handles, got 1",
+        "routing_profiles.toml:4:1: profiles.p.x: error: unknown key `x`",
+    ]
+
+
+def test_a_base_file_whose_override_is_unreadable_is_not_checked_alone(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "backends.toml": "[a]\nfoo = [1]\n",  # wrong alone; the override may replace it
+            "backends_override.toml": "[a\n",
+            "routing_profiles.toml": 'active = "p"\n[profiles.p]\ndescription = "d"\n'
+            'default = "a"\nx = 1\n',
+            "backends/a.toml": '[m]\nsdk = "s"\n',
+            "deck/llm.toml": '[llm.aliases]\nbest = "m"\n',
+        },
+    )
+    with pytest.raises(CompileFailed) as info:
+        load_sources(tmp_path)
+    assert [str(e).splitlines()[0] for e in info.value.errors] == [
+        "backends_override.toml:1:3: error: invalid TOML: Expected ']' at the end of a table "
+        "declaration",
+        "routing_profiles.toml:5:1: profiles.p.x: error: unknown key `x`",
+    ]

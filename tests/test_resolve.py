@@ -92,6 +92,27 @@ def test_dangling_reference_suggests_close_names() -> None:
     ]
 
 
+def test_a_dangling_model_name_is_offered_no_model_of_another_family() -> None:
+    """`o4-mini` looks like `gpt-4o-mini` to difflib, but is another family's model."""
+    files = {
+        "backends.toml": BACKENDS,
+        "routing_profiles.toml": ROUTING,
+        "backends/a.toml": "[gpt-4o-mini]\n[gpt-5]\n",
+        "backends/b.toml": "[m3]\n",
+        "deck/base_deck.toml": '[aliases]\nsmall = "o4-mini"\nnext = "gpt-6"\n',
+    }
+    with pytest.raises(CompileFailed) as info:
+        compile_texts(files)
+    assert [str(e) for e in info.value.errors] == [
+        "deck/base_deck.toml:2:1: aliases.small: error: `o4-mini` is not a declared model or "
+        "alias (alias small -> o4-mini)\n"
+        "  hint: declare the model in a backends/<backend>.toml file, or the alias in [aliases]",
+        "deck/base_deck.toml:3:1: aliases.next: error: `gpt-6` is not a declared model or alias "
+        "(alias next -> gpt-6)\n"
+        "  hint: did you mean `gpt-5`?",
+    ]
+
+
 def test_preset_override_merges_field_by_field() -> None:
     deck = llm_deck(
         build(

@@ -348,3 +348,49 @@ def test_surely_valid_says_no_to_what_it_cannot_read() -> None:
     data = {"llm_presets": {"p": {"description": datetime.date(2024, 1, 2)}}}
     assert surely_valid("deck", data) is False
     assert reference_valid("deck", data) is False
+
+
+SPLIT_MESSAGE = (
+    "the bare key `claude-4.1-opus` is read as model `claude-4` holding a table `1-opus` "
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "schema", "expected"),
+    [
+        (
+            '[models.claude-4.1-opus]\nsdk = "anthropic"\n',
+            "backend_models",
+            [
+                "backends/a.toml:1:1: models.claude-4.1-opus: error: " + SPLIT_MESSAGE + "(in a "
+                "bare key, a dot separates keys)\n"
+                '  hint: quote the model name: [models."claude-4.1-opus"]'
+            ],
+        ),
+        (  # the model's own mistakes are found under the name meant, where they are written
+            '[defaults]\nsdk = "anthropic"\n[claude-4.1-opus]\nmax_tokens = "many"\n',
+            "backend_models-0.92",
+            [
+                "backends/a.toml:3:1: claude-4.1-opus: error: " + SPLIT_MESSAGE + "(in a bare key, "
+                'a dot separates keys)\n  hint: quote the model name: ["claude-4.1-opus"]',
+                'backends/a.toml:4:1: "claude-4.1-opus".max_tokens: error: expected an integer, '
+                "got a string 'many'",
+            ],
+        ),
+    ],
+)
+def test_a_model_name_a_dotted_bare_key_split_gets_the_hint_to_quote_it(
+    text: str, schema: str, expected: list[str]
+) -> None:
+    problems, pruned = validate_file(parse_source("backends/a.toml", text.encode()), schema)
+    assert [str(p) for p in problems] == expected
+    assert pruned is not None
+    models = pruned.data.get("models", pruned.data)
+    assert "claude-4.1-opus" in models and "claude-4" not in models
+
+
+def test_a_table_spelt_like_a_model_field_is_no_split_name() -> None:
+    assert check("backends/a.toml", "[models.gpt-4o.cost]\ninput = 1\n")[0] == [
+        "backends/a.toml:1:1: models.gpt-4o.cost: error: unknown key `cost`\n"
+        "  hint: did you mean `costs`?"
+    ]

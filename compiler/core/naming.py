@@ -31,7 +31,10 @@ def format_key_path(path: Iterable[str | int]) -> str:
 
 
 def close_matches(word: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
-    return difflib.get_close_matches(word, sorted(set(candidates)), n=limit, cutoff=0.6)
+    """The candidates most like ``word``, best first; of two versioned names (model names such
+    as ``gpt-4o-mini``), only those of the same family (see :func:`same_family`)."""
+    kin = sorted({c for c in candidates if same_family(word, c)})
+    return difflib.get_close_matches(word, kin, n=limit, cutoff=0.6)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
@@ -41,14 +44,42 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return "did you mean " + " or ".join(f"`{m}`" for m in matches) + "?"
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (small strings only)."""
+_FAMILY = re.compile(r"[a-z]*")
+
+
+def family(name: str) -> str:
+    """A model name's family: its leading letters, before the first digit or separator
+    (``gpt`` of ``gpt-4o-mini``, ``o`` of ``o4-mini``, ``claude`` of ``claude-4-sonnet``)."""
+    match = _FAMILY.match(name.lower())
+    return match.group() if match else ""
+
+
+def same_family(a: str, b: str) -> bool:
+    """False only for two versioned names (each holds a digit) of different families: ``o4-mini``
+    is no typo of ``gpt-4o-mini`` however alike they look.  Families agree when equal, or, both
+    of 3 letters or more, one typo apart (two from 8 letters on): ``claud-4`` means ``claude-4``."""
+    if not (any(c.isdigit() for c in a) and any(c.isdigit() for c in b)):
+        return True
+    mine, theirs = family(a), family(b)
+    if mine == theirs:
+        return True
+    shorter = min(len(mine), len(theirs))
+    return shorter >= 3 and edit_distance(mine, theirs, swaps=True) <= (2 if shorter >= 8 else 1)
+
+
+def edit_distance(a: str, b: str, *, swaps: bool = False) -> int:
+    """Levenshtein distance (small strings only); with ``swaps``, swapping two adjacent
+    characters is one edit too (``gtp`` -> ``gpt``)."""
+    before: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if swaps and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        before, previous = previous, current
     return previous[-1]
 
 

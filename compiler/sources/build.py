@@ -3,7 +3,8 @@
 This is the one place where raw TOML tables are indexed: every entity leaves it with its identity
 (model type and name) and its span (file, line, column, key path).  It also reports what one file
 cannot know alone: routes to undeclared backends, an unknown active profile, deck entries merged
-across files, provider options that look misspelt.
+across files, provider options that look misspelt; and costs that look written in USD per
+thousand tokens.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from compiler.core.naming import did_you_mean, edit_distance
 from compiler.core.patterns import parse_pattern
 from compiler.core.resources import load_schema
 from compiler.runtime import envvars
+from compiler.sources.costs import per_thousand_costs
 from compiler.sources.decks import current_decks, seed_deck
 from compiler.sources.load import SourceFile, SourceSet
 from compiler.sources.validate import MODELS, hyphenated_field
@@ -67,6 +69,7 @@ def build_config(sources: SourceSet) -> tuple[Config, list[DeckError]]:
     backends = _backends(sources.backends, problems)
     models: dict[ModelKey, dict[str, ModelSpec]] = {}
     for name, file in sources.models.items():
+        problems += per_thousand_costs(file)
         if name in backends:
             specs = (
                 _current_models(backends[name], file, problems)

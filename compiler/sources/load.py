@@ -297,12 +297,14 @@ def load_sources(root: Path) -> SourceSet:
                 "current layout)",
             )
         )
+    unmerged: set[str] = set()  # a base file whose override is unreadable: never checked alone
     for base, override in OVERRIDE_FILES.items():
         if base in loaded and (root / override).is_file():
             try:
                 over = _read(root, override, ModelsManagerError, "override file")
             except DeckError as exc:
                 problems.append(exc)
+                unmerged.add(base)
                 continue
             if dialect is Dialect.PIPELEX_0_10:
                 ignored[override] = over.sha256
@@ -316,7 +318,13 @@ def load_sources(root: Path) -> SourceSet:
         root, loaded.get(BACKENDS_FILE), problems, required=dialect is Dialect.PIPELEX_0_92
     )
     if problems:
-        raise CompileFailed(problems)
+        readable = [f for p, f in loaded.items() if p not in unmerged]
+        if BACKENDS_FILE in loaded:
+            readable += models.values()
+        else:  # which model files it names is unknown: check them all
+            readable += _every_model_file(root, problems)
+        checked = [] if mixed else _schema_problems(readable, dialect)  # mixed: no schema fits
+        raise CompileFailed([*problems, *checked])
     return SourceSet(
         backends=loaded[BACKENDS_FILE],
         routing=loaded[ROUTING_FILE],
@@ -326,6 +334,31 @@ def load_sources(root: Path) -> SourceSet:
         ignored={**ignored, **unused},
         dialect=dialect,
     )
+
+
+def _schema_problems(files: Iterable[SourceFile], dialect: Dialect) -> list[DeckError]:
+    """The schema errors of the files that parsed, when some other file could not be read: a
+    syntax error in one file hides no mistake of the others.  Only the checks of each file alone
+    run; no later stage sees sources with a file missing."""
+    from compiler.sources.validate import file_problems  # validate imports this module
+
+    return file_problems(files, dialect)
+
+
+def _every_model_file(root: Path, problems: list[DeckError]) -> list[SourceFile]:
+    """Every ``backends/<name>.toml`` of a safe name, read when backends.toml could not be (so
+    which of them a backend uses is unknown); their own syntax errors join ``problems``."""
+    models_dir = root / MODELS_DIR
+    names = sorted(p.name for p in models_dir.glob("*.toml") if p.is_file())
+    found: list[SourceFile] = []
+    for name in names:
+        if not BACKEND_NAME.match(name[: -len(".toml")]):
+            continue
+        try:
+            found.append(_read(root, f"{MODELS_DIR}/{name}", ModelsManagerError, "model file"))
+        except DeckError as exc:
+            problems.append(exc)
+    return found
 
 
 def _ignored(rel: str, why: str) -> DeckError:

@@ -13,16 +13,16 @@ import datetime
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from compiler.core.errors import DeckError, KeyPath, SchemaError
 from compiler.core.ir import Dialect
-from compiler.core.naming import did_you_mean
+from compiler.core.naming import did_you_mean, format_key_path
 from compiler.core.resources import load_schema
-from compiler.sources.load import SourceFile, SourceSet
+from compiler.sources.load import DECK_DIR, MODELS_DIR, ROUTING_FILE, SourceFile, SourceSet
 
 if TYPE_CHECKING:
     import jsonschema
@@ -94,14 +94,30 @@ def validate_sources(sources: SourceSet) -> tuple[SourceSet | None, list[DeckErr
     return (result if usable else None), problems
 
 
+def file_problems(files: Iterable[SourceFile], dialect: Dialect) -> list[DeckError]:
+    """The schema violations of each of ``files``, each checked alone (for a configuration
+    some file of which could not be read)."""
+    return [p for file in files for p in validate_file(file, schema_name(_role(file), dialect))[0]]
+
+
+def _role(file: SourceFile) -> str:
+    """The kind of source ``file`` is, from its path."""
+    if file.path.startswith(f"{MODELS_DIR}/"):
+        return MODELS
+    if file.path.startswith(f"{DECK_DIR}/"):
+        return DECK
+    return ROUTING if file.path == ROUTING_FILE else BACKENDS
+
+
 def validate_file(file: SourceFile, schema_name: str) -> tuple[list[DeckError], SourceFile | None]:
     """The file's schema violations, and the file without the values at fault (None when
     removing them does not make it valid)."""
     if surely_valid(schema_name, file.data) and _plain_json(file.data):
         return [], file
     validator = _validator(schema_name)
+    file, split = split_model_names(file, schema_name)
     errors = list(validator.iter_errors(file.data))
-    problems = [p for error in errors for p in _explain(file, error, schema_name)]
+    problems = split + [p for error in errors for p in _explain(file, error, schema_name)]
     problems += _non_finite(file)
     if not problems:
         return problems, file
@@ -118,6 +134,87 @@ def validate_file(file: SourceFile, schema_name: str) -> tuple[list[DeckError], 
 
 
 _PRUNE_ROUNDS = 4
+
+
+def split_model_names(file: SourceFile, schema_name: str) -> tuple[SourceFile, list[DeckError]]:
+    """Model names a bare dotted key split: in ``[models.claude-4.1-opus]`` the dot separates
+    keys, so TOML reads model ``claude-4`` holding a table ``1-opus``.  Each is an error with
+    the hint to quote the name, and the file comes back with the model under the name meant (and
+    its keys located where they are written), so later checks see what the user meant.
+
+    A table inside a model table whose key is no model field is such a split when its key starts
+    with a digit (a version number cut at its dot: no field does), or when it was written in the
+    same key as the model's (the model table exists only through it) and is no near-miss of a
+    field (``[models.gpt-4o.cost]`` means ``costs``)."""
+    if schema_name not in (MODELS, f"{MODELS}-0.92"):
+        return file, []
+    known = load_schema(schema_name)["$defs"]["model"]["properties"]
+    splits = [
+        (prefix, name, key)
+        for prefix, container in _model_containers(file.data, schema_name)
+        for name, table in container.items()
+        if isinstance(table, Mapping) and not _not_a_model(prefix, name)
+        for key, value in table.items()
+        if _is_split(file, (*prefix, name), key, value, known)
+    ]
+    if not splits:
+        return file, []
+    data = copy.deepcopy(dict(file.data))
+    positions = dict(file.positions)
+    problems: list[DeckError] = []
+    for prefix, name, key in splits:
+        split = (*prefix, name, key)
+        meant = f"{name}.{key}"
+        problems.append(
+            SchemaError(
+                f"the bare key `{meant}` is read as model `{name}` holding a table `{key}` (in a "
+                "bare key, a dot separates keys)",
+                location=file.locate(split),
+                key_path=split,
+                hint=f"quote the model name: [{format_key_path((*prefix, meant))}]",
+            )
+        )
+        container = data["models"] if prefix else data
+        moved = container[name].pop(key)
+        if meant not in container:  # else the name meant is taken: the table is dropped
+            container[meant] = moved
+            positions.update(
+                ((*prefix, meant, *where[len(split) :]), at)
+                for where, at in file.positions.items()
+                if where[: len(split)] == split
+            )
+    for prefix, name, key in splits:
+        container = data["models"] if prefix else data
+        implicit = file.positions.get((*prefix, name, key)) == file.positions.get((*prefix, name))
+        if implicit and container.get(name) == {}:
+            del container[name]  # the model table existed only through the dotted keys
+    return replace(file, data=data, positions=positions), problems
+
+
+def _is_split(
+    file: SourceFile, path: KeyPath, key: str, value: object, known: Collection[str]
+) -> bool:
+    """True when ``key``, inside the model table at ``path``, is the end of a model name that a
+    bare dotted key split (see :func:`split_model_names`)."""
+    if not isinstance(value, dict) or key in known or key.startswith("x-"):
+        return False
+    same_key = file.positions.get((*path, key)) == file.positions.get(path)
+    return key[:1].isdigit() or (same_key and did_you_mean(key, known) is None)
+
+
+def _model_containers(
+    data: Mapping[str, Any], schema_name: str
+) -> Iterator[tuple[KeyPath, Mapping[str, Any]]]:
+    """The tables of a model file that hold model tables, with their key paths: the file itself
+    (the top-level form), and ``[models]`` in the seed's layout."""
+    yield (), data
+    if schema_name == MODELS and isinstance(data.get("models"), Mapping):
+        yield ("models",), data["models"]
+
+
+def _not_a_model(prefix: KeyPath, name: str) -> bool:
+    """True for the top-level keys of a model file that are no model table."""
+    return not prefix and (name in ("models", "defaults") or name.startswith("default_"))
 
 
 def _prune(data: dict[str, Any], error: jsonschema.ValidationError) -> bool:

@@ -8,7 +8,7 @@ modules (beside this one) that hold the tables, imported on first use (see looku
 
 from __future__ import annotations
 
-LOCK_SHA256: str = "d6e642c85b3bc28e7ee3af6c4ed65f011735bf9540e4134212f4cfea624d9d86"
+LOCK_SHA256: str = "59575e884efe19a4c4561ffed1a58e5b29ae60618911b21c1786e7d819fde5ba"
 PROFILES: tuple[str, ...] = ("all_pipelex", "azure_first", "direct", "mixed")
 DEFAULT_PROFILE: str = "all_pipelex"
 MODEL_TYPES: tuple[str, ...] = ("llm",)
