@@ -78,5 +78,5 @@ def test_command_summaries_are_whole_sentences() -> None:
     commands = result.stdout.split("Commands:\n", 1)[1].splitlines()
     assert len(commands) >= 7
     for line in commands:
-        name, summary = line.split(None, 1)
+        _name, summary = line.split(None, 1)
         assert summary[0].isupper() and summary.endswith(".") and "..." not in summary, line

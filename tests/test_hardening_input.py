@@ -78,13 +78,13 @@ def test_seed_mutations_compile_through_the_cli_without_internal_errors(
         broken = _has_errors(tmp_path / "inference")
         seen.add(broken)
         for args, when_broken, when_sound in (
-            (["compile"], 2, {0}),
-            (["check"], 2, {0}),  # just compiled: current
-            (["validate", "inference"], 2, {0, 1}),  # 1 when it warns
-            (["explain", "best-claude"], 2, {0, 2}),  # 2 when the mutation removed the handle
+            (["compile", "--out", "out"], 2, {0}),
+            (["check", "--out", "out"], 2, {0}),  # just compiled: current
+            (["validate", "inference", "--out", "out"], 2, {0, 1}),  # 1 when it warns
+            (["explain", "best-claude"], 2, {0, 1, 2}),  # 1 unavailable, 2 handle removed
         ):
             result = CliRunner().invoke(
-                cli, [*args, "--config-dir", "inference", "--out", "out"], catch_exceptions=False
+                cli, [*args, "--config-dir", "inference"], catch_exceptions=False
             )
             expected = {when_broken} if broken else when_sound
             assert result.exit_code in expected, (args, broken, result.output)

@@ -29,9 +29,9 @@ from compiler.core.ir import (
 from compiler.core.naming import did_you_mean
 from compiler.runtime import references
 from compiler.semantics.decisions import (
+    ChoiceTarget,
     Placement,
     ProfileResolution,
-    ChoiceTarget,
     Resolution,
     Resolved,
     RuleKind,

@@ -13,10 +13,10 @@ from compiler.core.ir import JSONValue
 from compiler.review.explain import (
     AliasStep,
     BackendStep,
+    ChoiceStep,
     Explanation,
     FallbackStep,
     ModelStep,
-    ChoiceStep,
     PresetStep,
     RouteStep,
     SpecStep,
