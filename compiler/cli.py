@@ -12,8 +12,8 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from compiler import __version__
-from compiler.core.errors import (
+from . import __version__
+from .core.errors import (
     CompileFailed,
     DeckError,
     Location,
@@ -22,20 +22,20 @@ from compiler.core.errors import (
     errors_only,
     sort_diagnostics,
 )
-from compiler.core.ir import ModelType
-from compiler.emit.editor_schema import editor_schemas
-from compiler.emit.freshness import MANIFEST, Freshness, State, freshness
-from compiler.emit.origin import Origin
-from compiler.emit.render import LOCKFILE
-from compiler.emit.write import byte_compile, misplaced, plan, write_outputs
-from compiler.pipeline import Build, analyse, check_sources, compile_dir
-from compiler.review import diff, diff_render, lock_source
-from compiler.review.diagnose import EnvCheck, as_record, drift, recompile
-from compiler.review.explain import UnknownName, explain
-from compiler.review.explain_render import as_json, render_text
-from compiler.review.migrate import MigrateError, migrate
-from compiler.semantics.decisions import Resolved
-from compiler.sources.load import load_sources
+from .core.ir import ModelType
+from .emit.editor_schema import editor_schemas
+from .emit.freshness import MANIFEST, Freshness, State, freshness
+from .emit.origin import Origin
+from .emit.render import LOCKFILE
+from .emit.write import byte_compile, misplaced, plan, write_outputs
+from .pipeline import Build, analyse, check_sources, compile_dir
+from .review import diff, diff_render, lock_source
+from .review.diagnose import EnvCheck, as_record, drift, recompile
+from .review.explain import UnknownName, explain
+from .review.explain_render import as_json, render_text
+from .review.migrate import MigrateError, migrate
+from .semantics.decisions import Resolved
+from .sources.load import load_sources
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS = 0, 1, 2
@@ -273,7 +273,7 @@ _STATE_WORDS = {
 
 
 def _online_findings(resolved: Resolved, timeout: float) -> list[DeckError]:
-    from compiler.review.online import probe_backends
+    from .review.online import probe_backends
 
     # compiler.review.online (and httpx) are imported only when --online asks for them
     return list(probe_backends(resolved, os.environ, timeout=timeout))

@@ -11,19 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compiler.core.errors import CompileFailed, DeckError, Location, ModelsManagerError, errors_only
-from compiler.emit.freshness import MANIFEST, manifest_text
-from compiler.emit.lock import Lockfile
-from compiler.emit.lockfile import build_lock, dumps, schema_violations, sha256, to_json
-from compiler.emit.origin import DEFAULT as DEFAULT_ORIGIN
-from compiler.emit.origin import Origin
-from compiler.emit.render import render
-from compiler.review.diagnose import EnvCheck, diagnose, unavailable_handles
-from compiler.semantics.decisions import Resolved
-from compiler.semantics.resolve import resolve
-from compiler.sources.build import build_config
-from compiler.sources.load import SourceSet, load_sources
-from compiler.sources.validate import validate_sources
+from .core.errors import CompileFailed, DeckError, Location, ModelsManagerError, errors_only
+from .emit.freshness import MANIFEST, manifest_text
+from .emit.lock import Lockfile
+from .emit.lockfile import build_lock, dumps, schema_violations, sha256, to_json
+from .emit.origin import DEFAULT as DEFAULT_ORIGIN
+from .emit.origin import Origin
+from .emit.render import render
+from .review.diagnose import EnvCheck, diagnose, unavailable_handles
+from .semantics.decisions import Resolved
+from .semantics.resolve import resolve
+from .sources.build import build_config
+from .sources.load import SourceSet, load_sources
+from .sources.validate import validate_sources
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from compiler.core.naming import format_key_path
+from .naming import format_key_path
 
 KeyPath = tuple[str | int, ...]
 

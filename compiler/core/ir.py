@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from compiler.core.errors import Span
-from compiler.core.patterns import Pattern
-from compiler.runtime import references
+from ..runtime import references
+from .errors import Span
+from .patterns import Pattern
 
 Scalar = str | int | float | bool
 JSONValue = Any

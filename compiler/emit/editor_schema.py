@@ -15,10 +15,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from compiler import __version__
-from compiler.core.ir import Dialect
-from compiler.core.resources import load_schema
-from compiler.sources.validate import BACKENDS, DECK, MODELS, ROUTING, schema_name
+from .. import __version__
+from ..core.ir import Dialect
+from ..core.resources import load_schema
+from ..sources.validate import BACKENDS, DECK, MODELS, ROUTING, schema_name
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 # the schemas of the four source file kinds, in each layout (override files take their base's)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from compiler import __version__
-from compiler.core.resources import package_dir, schema_dir, templates_dir
+from .. import __version__
+from ..core.resources import package_dir, schema_dir, templates_dir
 
 MANIFEST = "deck.manifest.json"
 SOURCE_GLOBS = (

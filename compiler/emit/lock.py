@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.core.ir import ModelType
+from ..core.ir import ModelType
 
 SCHEMA_VERSION = 2
 Json = Any

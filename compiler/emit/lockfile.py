@@ -14,17 +14,14 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
-from compiler import __version__
-from compiler.core import canonical
-from compiler.core.errors import Span
-from compiler.core.ir import Backend as IRBackend
-from compiler.core.ir import Config, Deck, ModelSpec, ModelType, Profile
-from compiler.core.resources import load_schema
-from compiler.emit import lock as L
-from compiler.emit.origin import DEFAULT as DEFAULT_ORIGIN
-from compiler.emit.origin import Origin
-from compiler.runtime import envvars
-from compiler.semantics.decisions import (
+from .. import __version__
+from ..core import canonical
+from ..core.errors import Span
+from ..core.ir import Backend as IRBackend
+from ..core.ir import Config, Deck, ModelSpec, ModelType, Profile
+from ..core.resources import load_schema
+from ..runtime import envvars
+from ..semantics.decisions import (
     DeckResolution,
     Placement,
     ProfileResolution,
@@ -32,7 +29,10 @@ from compiler.semantics.decisions import (
     Resolved,
     SelectedChoice,
 )
-from compiler.sources.validate import surely_valid
+from ..sources.validate import surely_valid
+from . import lock as L
+from .origin import DEFAULT as DEFAULT_ORIGIN
+from .origin import Origin
 
 LOCK_SCHEMA = "deck.lock"
 Lock = dict[str, Any]

@@ -18,10 +18,10 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
-from compiler.core.errors import CompileFailed, DeckError, Location
-from compiler.core.ir import Dialect, ModelType
-from compiler.core.resources import load_schema
-from compiler.emit import lock as L
+from ..core.errors import CompileFailed, DeckError, Location
+from ..core.ir import Dialect, ModelType
+from ..core.resources import load_schema
+from . import lock as L
 
 V = TypeVar("V")
 SCHEMAS = {2: "deck.lock", 1: "deck.lock.v1"}  # schema version -> schema/<name>.schema.json

@@ -9,12 +9,12 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from compiler import __version__
-from compiler.core.naming import py_literal
-from compiler.core.resources import runtime_dir, templates_dir
-from compiler.emit.lock import Lockfile
-from compiler.emit.origin import Origin
-from compiler.emit.views import runtime_view
+from .. import __version__
+from ..core.naming import py_literal
+from ..core.resources import runtime_dir, templates_dir
+from .lock import Lockfile
+from .origin import Origin
+from .views import runtime_view
 
 if TYPE_CHECKING:
     import jinja2

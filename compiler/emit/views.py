@@ -19,12 +19,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.core.ir import Declared, Dialect, ModelType
-from compiler.core.naming import py_literal
-from compiler.emit import lock as L
-from compiler.emit.lockfile import backend_json
-from compiler.runtime import references
-from compiler.sources.decks import FAMILY_OF
+from ..core.ir import Declared, Dialect, ModelType
+from ..core.naming import py_literal
+from ..runtime import references
+from ..sources.decks import FAMILY_OF
+from . import lock as L
+from .lockfile import backend_json
 
 # A handle's answer under one profile: a model routed directly -> the index of its spec; an
 # alias or waterfall -> (index of the spec, names followed); unavailable -> the reason.

@@ -45,8 +45,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from compiler.core.errors import CompileFailed, DeckError, Location
-from compiler.emit.freshness import MANIFEST
+from ..core.errors import CompileFailed, DeckError, Location
+from .freshness import MANIFEST
 
 LOCK_NAME = ".deckc.lock"  # the lock file of earlier deckc versions; dropped on the next compile
 _STAGING, _BACKUP = "deckc-new-", "deckc-old-"

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.core.ir import ModelType
+from ..core.ir import ModelType
 
 Json = Any
 

@@ -16,19 +16,19 @@ import shlex
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from compiler.core.errors import (
+from ..core.errors import (
     DeckError,
     LLMHandleNotFoundError,
     Location,
     ModelsManagerError,
     Severity,
 )
-from compiler.core.ir import Config, Dialect, ModelType, Profile, Route
-from compiler.core.naming import did_you_mean, format_key_path
-from compiler.core.patterns import Pattern, PatternKind
-from compiler.emit.freshness import Freshness
-from compiler.runtime import envvars
-from compiler.semantics.decisions import (
+from ..core.ir import Config, Dialect, ModelType, Profile, Route
+from ..core.naming import did_you_mean, format_key_path
+from ..core.patterns import Pattern, PatternKind
+from ..emit.freshness import Freshness
+from ..runtime import envvars
+from ..semantics.decisions import (
     Placement,
     ProfileResolution,
     Resolution,

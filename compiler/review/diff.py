@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
 
-from compiler.core.ir import ModelType
-from compiler.core.naming import format_key_path
-from compiler.emit.lock import (
+from ..core.ir import ModelType
+from ..core.naming import format_key_path
+from ..emit.lock import (
     Answers,
     Backend,
     Deck,
@@ -30,8 +30,8 @@ from compiler.emit.lock import (
     Route,
     Routing,
 )
-from compiler.emit.lockfile import backend_json, choice_json, to_json
-from compiler.review.changes import Change, FieldChange, Kind, sort_key
+from ..emit.lockfile import backend_json, choice_json, to_json
+from .changes import Change, FieldChange, Kind, sort_key
 
 Json = Any
 NOT_COMPARED = ("_generated", "provenance", "sources")

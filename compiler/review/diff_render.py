@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import Any
 
-from compiler.core.naming import format_key
-from compiler.review.changes import Change, FieldChange, Kind
+from ..core.naming import format_key
+from .changes import Change, FieldChange, Kind
 
 Json = Any
 

@@ -13,8 +13,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from compiler.core.errors import Location
-from compiler.core.ir import (
+from ..core.errors import Location
+from ..core.ir import (
     Alias,
     Config,
     Deck,
@@ -26,9 +26,9 @@ from compiler.core.ir import (
     RefKind,
     Waterfall,
 )
-from compiler.core.naming import did_you_mean
-from compiler.runtime import references
-from compiler.semantics.decisions import (
+from ..core.naming import did_you_mean
+from ..runtime import references
+from ..semantics.decisions import (
     ChoiceTarget,
     Placement,
     ProfileResolution,

@@ -8,9 +8,10 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from compiler.core.errors import Location
-from compiler.core.ir import JSONValue
-from compiler.review.explain import (
+from ..core.errors import Location
+from ..core.ir import JSONValue
+from ..semantics.decisions import RuleKind
+from .explain import (
     AliasStep,
     BackendStep,
     ChoiceStep,
@@ -22,7 +23,6 @@ from compiler.review.explain import (
     SpecStep,
     Step,
 )
-from compiler.semantics.decisions import RuleKind
 
 
 def _place(location: Location | None, prefix: str) -> str:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compiler.core.errors import CompileFailed, Location
-from compiler.emit.lock import Lockfile
-from compiler.emit.lockread import LockfileError, parse_lock
-from compiler.emit.render import LOCKFILE
+from ..core.errors import CompileFailed, Location
+from ..emit.lock import Lockfile
+from ..emit.lockread import LockfileError, parse_lock
+from ..emit.render import LOCKFILE
 
 __all__ = ["LoadedLock", "LockfileError", "from_file", "from_revision", "locate"]
 

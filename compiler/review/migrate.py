@@ -24,13 +24,13 @@ from typing import Any
 
 import tomli_w
 
-from compiler.core.errors import Location, ModelsManagerError
-from compiler.core.ir import DISABLED, INTERNAL, Config, Deck, Dialect, ModelType, Ref, RefKind
-from compiler.core.resources import load_schema
-from compiler.semantics.routing import refusals, route_profile
-from compiler.sources.decks import LLM_CHOICE_KINDS
-from compiler.sources.load import BACKENDS_FILE, ROUTING_FILE, SourceFile, SourceSet
-from compiler.sources.positions import comment_lines
+from ..core.errors import Location, ModelsManagerError
+from ..core.ir import DISABLED, INTERNAL, Config, Deck, Dialect, ModelType, Ref, RefKind
+from ..core.resources import load_schema
+from ..semantics.routing import refusals, route_profile
+from ..sources.decks import LLM_CHOICE_KINDS
+from ..sources.load import BACKENDS_FILE, ROUTING_FILE, SourceFile, SourceSet
+from ..sources.positions import comment_lines
 
 DEFAULT_TEMPERATURE = 1  # what a 0.10 choice naming a model, or a preset without one, runs at
 DEFAULT_QUALITY = "medium"

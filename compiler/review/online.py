@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from compiler.core.errors import DeckError, Severity, Span
-from compiler.core.ir import Backend, ModelType
-from compiler.core.naming import close_matches
-from compiler.runtime.envvars import expand
-from compiler.semantics.decisions import Resolved
+from ..core.errors import DeckError, Severity, Span
+from ..core.ir import Backend, ModelType
+from ..core.naming import close_matches
+from ..runtime.envvars import expand
+from ..semantics.decisions import Resolved
 
 MAX_PAGES = 10  # a listing longer than this many pages is taken as it is
 _NOT_SECRET = frozenset({"endpoint", "api_version"})

@@ -14,8 +14,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from compiler.core.errors import Span
-from compiler.core.ir import (
+from ..core.errors import Span
+from ..core.ir import (
     BackendRef,
     Config,
     ModelKey,

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 
-from compiler.core.errors import DeckError, LLMHandleNotFoundError, LLMPresetNotFoundError, Severity
-from compiler.core.ir import Alias, Config, Deck, Dialect, ModelType, Ref, RefKind, Waterfall
-from compiler.core.naming import did_you_mean
+from ..core.errors import DeckError, LLMHandleNotFoundError, LLMPresetNotFoundError, Severity
+from ..core.ir import Alias, Config, Deck, Dialect, ModelType, Ref, RefKind, Waterfall
+from ..core.naming import did_you_mean
 
 
 def check_references(config: Config) -> list[DeckError]:

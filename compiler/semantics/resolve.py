@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from compiler.core.errors import DeckError, PresetValueError, Severity
-from compiler.core.ir import (
+from ..core.errors import DeckError, PresetValueError, Severity
+from ..core.ir import (
     DISABLED,
     Alias,
     Config,
@@ -26,7 +26,7 @@ from compiler.core.ir import (
     RefKind,
     Waterfall,
 )
-from compiler.semantics.decisions import (
+from .decisions import (
     ChoiceTarget,
     DeckResolution,
     Hop,
@@ -37,8 +37,8 @@ from compiler.semantics.decisions import (
     SelectedChoice,
     Skipped,
 )
-from compiler.semantics.references import check_references
-from compiler.semantics.routing import route_profile
+from .references import check_references
+from .routing import route_profile
 
 
 def resolve(config: Config) -> tuple[Resolved, list[DeckError]]:

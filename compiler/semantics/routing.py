@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from compiler.core.errors import DeckError, ModelsManagerError
-from compiler.core.ir import INTERNAL, BackendRef, Config, ModelKey, Profile, Route
-from compiler.core.patterns import RouteIndex
-from compiler.semantics.decisions import Placement, RoutingPlan, RuleKind, SearchEnd, Start
+from ..core.errors import DeckError, ModelsManagerError
+from ..core.ir import INTERNAL, BackendRef, Config, ModelKey, Profile, Route
+from ..core.patterns import RouteIndex
+from .decisions import Placement, RoutingPlan, RuleKind, SearchEnd, Start
 
 
 def plan_profile(config: Config, profile: Profile) -> RoutingPlan:

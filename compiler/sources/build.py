@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from compiler.core.errors import (
+from ..core.errors import (
     DeckError,
     KeyPath,
     Location,
@@ -23,7 +23,7 @@ from compiler.core.errors import (
     Severity,
     Span,
 )
-from compiler.core.ir import (
+from ..core.ir import (
     CONSTRAINT_KEYS,
     CREDENTIAL_KEYS,
     INTERNAL,
@@ -39,14 +39,14 @@ from compiler.core.ir import (
     Route,
     is_secret_key,
 )
-from compiler.core.naming import did_you_mean, edit_distance
-from compiler.core.patterns import parse_pattern
-from compiler.core.resources import load_schema
-from compiler.runtime import envvars
-from compiler.sources.costs import per_thousand_costs
-from compiler.sources.decks import current_decks, seed_deck
-from compiler.sources.load import SourceFile, SourceSet
-from compiler.sources.validate import MODELS, hyphenated_field
+from ..core.naming import did_you_mean, edit_distance
+from ..core.patterns import parse_pattern
+from ..core.resources import load_schema
+from ..runtime import envvars
+from .costs import per_thousand_costs
+from .decks import current_decks, seed_deck
+from .load import SourceFile, SourceSet
+from .validate import MODELS, hyphenated_field
 
 MODELS_0_92 = f"{MODELS}-0.92"
 

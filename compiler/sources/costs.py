@@ -15,8 +15,8 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from compiler.core.errors import DeckError, KeyPath, SchemaError, Severity
-from compiler.sources.load import SourceFile
+from ..core.errors import DeckError, KeyPath, SchemaError, Severity
+from .load import SourceFile
 
 PER_MILLION_FLOOR = 0.01  # USD per million tokens: a cent
 

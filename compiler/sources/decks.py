@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.core.errors import DeckError, Location, SchemaError, Span
-from compiler.core.ir import (
+from ..core.errors import DeckError, Location, SchemaError, Span
+from ..core.ir import (
     DISABLED,
     Alias,
     Choice,
@@ -24,7 +24,7 @@ from compiler.core.ir import (
     Ref,
     Waterfall,
 )
-from compiler.sources.load import DECK_DIR, SourceFile
+from .load import DECK_DIR, SourceFile
 
 # The seed layout's deck tables: the LLM deck (SPEC §2).
 ALIASES, PRESETS = "aliases", "llm_presets"

@@ -16,7 +16,7 @@ from typing import Any
 
 import tomli
 
-from compiler.core.errors import (
+from ..core.errors import (
     CompileFailed,
     ConfigSyntaxError,
     DeckError,
@@ -27,9 +27,9 @@ from compiler.core.errors import (
     Severity,
     Span,
 )
-from compiler.core.ir import Dialect
-from compiler.core.naming import BACKEND_NAME
-from compiler.sources.positions import excess_position, key_positions, line_column
+from ..core.ir import Dialect
+from ..core.naming import BACKEND_NAME
+from .positions import excess_position, key_positions, line_column
 
 BACKENDS_FILE = "backends.toml"
 ROUTING_FILE = "routing_profiles.toml"
@@ -340,7 +340,7 @@ def _schema_problems(files: Iterable[SourceFile], dialect: Dialect) -> list[Deck
     """The schema errors of the files that parsed, when some other file could not be read: a
     syntax error in one file hides no mistake of the others.  Only the checks of each file alone
     run; no later stage sees sources with a file missing."""
-    from compiler.sources.validate import file_problems  # validate imports this module
+    from .validate import file_problems  # validate imports this module
 
     return file_problems(files, dialect)
 

@@ -18,11 +18,11 @@ from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from compiler.core.errors import DeckError, KeyPath, SchemaError
-from compiler.core.ir import Dialect
-from compiler.core.naming import did_you_mean, format_key_path
-from compiler.core.resources import load_schema
-from compiler.sources.load import DECK_DIR, MODELS_DIR, ROUTING_FILE, SourceFile, SourceSet
+from ..core.errors import DeckError, KeyPath, SchemaError
+from ..core.ir import Dialect
+from ..core.naming import did_you_mean, format_key_path
+from ..core.resources import load_schema
+from .load import DECK_DIR, MODELS_DIR, ROUTING_FILE, SourceFile, SourceSet
 
 if TYPE_CHECKING:
     import jsonschema

@@ -1,0 +1,5 @@
+"""``python -m deckc``: the command line."""
+
+from .cli import main
+
+main()
