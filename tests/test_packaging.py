@@ -68,3 +68,23 @@ def test_python_dash_m_deckc_compiles_from_the_installed_files(wheel: Path, tmp_
     )
     assert probe.stdout.startswith(str(site))
     assert "No module named 'compiler'" in probe.stderr
+
+
+def test_the_package_imports_itself_relatively() -> None:
+    """Installed, the package is `deckc`: an absolute `compiler...` import would break there."""
+    import ast
+
+    absolute = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted((ROOT / "compiler").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom | ast.Import)
+        and any(
+            (name or "").split(".")[0] == "compiler"
+            for name in (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            )
+            + ([a.name for a in node.names] if isinstance(node, ast.Import) else [])
+        )
+    ]
+    assert absolute == []
