@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ from .core.errors import (
     errors_only,
     sort_diagnostics,
 )
-from .core.ir import ModelType
+from .core.ir import Dialect, ModelType
 from .emit.editor_schema import editor_schemas
 from .emit.freshness import MANIFEST, Freshness, State, freshness
 from .emit.origin import Origin
@@ -33,6 +34,7 @@ from .review import diff, diff_render, lock_source
 from .review.diagnose import EnvCheck, as_record, drift, recompile
 from .review.explain import UnknownName, explain
 from .review.explain_render import as_json, render_text
+from .review.init import DEFAULT_LAYOUT, InitError, next_steps, scaffold, supported
 from .review.migrate import MigrateError, migrate
 from .semantics.decisions import Resolved
 from .sources.load import load_sources
@@ -506,6 +508,64 @@ def schema_command(out: Path) -> None:
         _exit_on(failed.diagnostics)
     for name in sorted(files):
         click.echo(f"{'wrote' if name in changed else 'kept'} {(out / name).as_posix()}")
+
+
+@cli.command(
+    "init",
+    short_help="Write a starter configuration for the providers you name.",
+    help="Write a configuration for the PROVIDERs named into --config-dir (a new or empty "
+    "directory): their backends with credentials as ${VAR} references, a few models each, a "
+    "routing profile sending each model to its provider, and a deck; then say which variables "
+    f"to set. PROVIDER is one or more of: {', '.join(supported(DEFAULT_LAYOUT))}.",
+)
+@click.argument("providers", metavar="PROVIDER...", nargs=-1)
+@click.option(
+    "--layout",
+    type=click.Choice([d.value for d in Dialect]),
+    default=DEFAULT_LAYOUT.value,
+    show_default=True,
+    help="pipelex-0.92: Pipelex's current layout; pipelex-0.10: the seed's.",
+)
+@click.option(
+    "--config-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_CONFIG_DIR,
+    show_default=True,
+    help="Where to write the configuration: a new or empty directory.",
+)
+def init_command(providers: tuple[str, ...], layout: str, config_dir: Path) -> None:
+    try:
+        done = scaffold(providers, Dialect(layout))
+    except InitError as error:
+        raise click.UsageError(str(error)) from None
+    shown_dir = config_dir.as_posix()
+    if config_dir.exists() and (not config_dir.is_dir() or any(config_dir.iterdir())):
+        click.echo(f"deckc: {shown_dir}: not an empty directory; not writing anything", err=True)
+        click.echo(
+            "  hint: deckc init starts a new configuration: pass --config-dir NEW_DIR, or move "
+            "this one aside",
+            err=True,
+        )
+        sys.exit(EXIT_ERRORS)
+    try:
+        for rel, text in done.files.items():
+            (config_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            (config_dir / rel).write_text(text, encoding="utf-8")
+    except OSError as error:
+        click.echo(f"deckc: {shown_dir}: cannot write the configuration: {error}", err=True)
+        sys.exit(EXIT_ERRORS)
+    click.echo(
+        f"deckc: wrote {len(done.files)} file(s) to {shown_dir} "
+        f"({done.layout.value}: {', '.join(done.providers)})"
+    )
+    for rel in done.files:
+        click.echo(f"  {(config_dir / rel).as_posix()}")
+    for note in done.notes:
+        click.echo(f"note: {note}")
+    option = "" if config_dir == DEFAULT_CONFIG_DIR else f"--config-dir {shlex.quote(shown_dir)}"
+    click.echo("next steps:")
+    for step in next_steps(done, option):
+        click.echo(step)
 
 
 def main() -> None:

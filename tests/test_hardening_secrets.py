@@ -104,11 +104,12 @@ RUNS = {
     "diff": [["diff", "out/deck.lock.json", "out/deck.lock.json"]],
     "schema": [["schema", "--out", "schemas"]],
     "migrate": [["migrate", "--out", "migrated"]],
+    "init": [["init", "openai", "anthropic", "bedrock", "--config-dir", "initialized"]],
 }
 
 
 def command_line(args: list[str], config: str) -> list[str]:
-    if args[0] == "schema":
+    if args[0] == "schema" or "--config-dir" in args:  # init: a directory of its own
         return args
     return [*args, "--config-dir", config, *([] if "--out" in args else ["--out", "out"])]
 
