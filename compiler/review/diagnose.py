@@ -326,7 +326,9 @@ def unservable_models(resolved: Resolved, *, strict: bool = False) -> list[DeckE
 def unavailable_handles(resolved: Resolved, *, strict: bool = False) -> list[DeckError]:
     """Aliases, presets and models that the active profile cannot serve (errors with ``strict``).
 
-    Models that no profile serves at all are left to :func:`unservable_models`.
+    Models that no profile serves at all are left to :func:`unservable_models`.  A model type
+    the active profile serves no model of at all (no search backend enabled, say) is not in use:
+    its unavailable entries are notes.
     """
     config = resolved.config
     active = resolved.profiles.get(config.active)
@@ -335,8 +337,10 @@ def unavailable_handles(resolved: Resolved, *, strict: bool = False) -> list[Dec
     name = config.active
     findings: list[DeckError] = []
     fix = f"route the model to a backend that serves it in profile {name}, or point the"
+    in_use = {key.model_type for key, p in active.placements.items() if p.backend is not None}
     for model_type, answers in active.decks.items():
         deck = config.decks[model_type]
+        severity = _severity(strict) if model_type in in_use else Severity.INFO
         spans = {name: alias.span for name, alias in deck.aliases.items()}
         steps = {name: waterfall.span for name, waterfall in deck.waterfalls.items()}
         target = "llm_handle" if config.dialect is Dialect.PIPELEX_0_10 else "model"
@@ -356,10 +360,10 @@ def unavailable_handles(resolved: Resolved, *, strict: bool = False) -> list[Dec
                         span=where[subject],
                         hint=f"{fix} {point} at a handle that profile {name} serves",
                         code="unavailable-in-active-profile",
-                        severity=_severity(strict),
+                        severity=severity,
                     )
                 )
-        findings += _unavailable_choices(config, model_type, answers.choices, name, strict)
+        findings += _unavailable_choices(config, model_type, answers.choices, name, severity)
     everywhere = list(resolved.profiles.values())
     for key, placement in active.placements.items():
         if placement.backend is not None or all(
@@ -420,7 +424,7 @@ def _unavailable_choices(
     model_type: ModelType,
     reached: Mapping[str, Resolution],
     profile: str,
-    strict: bool,
+    severity: Severity,
 ) -> list[DeckError]:
     """The choices (what a step naming no model gets) that reach no model in the active profile:
     ``deck.choice(kind)`` raises there."""
@@ -440,7 +444,7 @@ def _unavailable_choices(
                 span=written.span,
                 hint=f"point it at a preset or handle that profile {profile} serves",
                 code="unavailable-in-active-profile",
-                severity=_severity(strict),
+                severity=severity,
             )
         )
     return findings

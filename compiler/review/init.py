@@ -153,8 +153,8 @@ class _Plan:
                     named = " ".join(p.name for p in self.chosen)
                     notes.append(
                         f"none of the providers named {what}: {path} names {_stand_in(role)}, "
-                        "which `deckc validate` warns is unavailable until a backend serves it "
-                        f"({_either(offer)} has one: `deckc init {named} {offer[0]}`)"
+                        "which stays unavailable (`deckc validate` notes it) until a backend "
+                        f"serves it ({_either(offer)} has one: `deckc init {named} {offer[0]}`)"
                     )
         return tuple(notes)
 

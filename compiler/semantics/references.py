@@ -109,14 +109,16 @@ class _DeckChecks:
                 )
             ]
         known = [*deck.aliases, *deck.waterfalls, *self.models]
+        unused = not self.models  # no backend declares a model of this type: not in use
         return [
             LLMHandleNotFoundError(
                 f"`{ref.text}` is not a declared {_kind(deck)}model, alias or waterfall "
-                f"({owner} -> {ref.text}); it is recorded unavailable",
+                f"({owner} -> {ref.text}); it is recorded unavailable"
+                + (f" (no backend declares any {deck.model_type.value} model)" if unused else ""),
                 span=ref.span,
                 hint=did_you_mean(ref.name, known)
                 or "a plugin may declare it when Pipelex loads; --strict makes this an error",
-                severity=Severity.WARNING,
+                severity=Severity.INFO if unused else Severity.WARNING,
                 lenient=True,
             )
         ]
