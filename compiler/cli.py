@@ -34,6 +34,7 @@ from .review import diff, diff_render, lock_source
 from .review.diagnose import EnvCheck, as_record, drift, recompile
 from .review.explain import UnknownName, explain
 from .review.explain_render import as_json, render_text
+from .review.github import annotation
 from .review.init import DEFAULT_LAYOUT, InitError, next_steps, scaffold, supported
 from .review.migrate import MigrateError, migrate
 from .semantics.decisions import Resolved
@@ -227,7 +228,7 @@ def describe(fresh: Freshness, config_dir: Path, out: Path) -> list[str]:
     return lines
 
 
-def _exit_if_broken(config_dir: Path) -> None:
+def _exit_if_broken(config_dir: Path, output_format: str = "text") -> None:
     """Exit 2 when the configuration has errors: loads, validates, resolves, renders nothing."""
     try:
         resolved, diagnostics = analyse(load_sources(config_dir))
@@ -235,23 +236,40 @@ def _exit_if_broken(config_dir: Path) -> None:
         resolved, diagnostics = None, list(failed.diagnostics)
     if resolved is None or errors_only(diagnostics):
         broken = CompileFailed(diagnostics).relocated(display_prefix(config_dir))
-        click.echo(broken.report(), err=True)
+        if output_format == "github":
+            for error in broken.errors:
+                click.echo(annotation(error))
+        else:
+            click.echo(broken.report(), err=True)
         sys.exit(EXIT_ERRORS)
 
 
 @cli.command("check", short_help="Check that the output is exactly what the sources compile to.")
 @config_dir_option
 @out_option
-def check_command(config_dir: Path, out: Path) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, github for GitHub Actions annotations.",
+)
+def check_command(config_dir: Path, out: Path, output_format: str) -> None:
     """Exit 0 if OUT is exactly what compiling the sources gives, 1 if stale or edited."""
     fresh = freshness(config_dir, out)
     if fresh.state is State.CURRENT:
         click.echo(f"deckc: {out.as_posix()} is current")
         return
     if fresh.changed_sources or fresh.generator_changed or MANIFEST in fresh.missing_outputs:
-        _exit_if_broken(config_dir)  # a broken configuration is exit 2, not "stale"
-    for line in describe(fresh, config_dir, out):
-        click.echo(line, err=True)
+        _exit_if_broken(config_dir, output_format)  # a broken configuration: exit 2, not stale
+    if output_format == "github":  # each a failure of the check: an error annotation
+        for finding in drift(fresh, display_prefix(config_dir), out.as_posix()):
+            finding.severity = Severity.ERROR
+            click.echo(annotation(finding))
+    else:
+        for line in describe(fresh, config_dir, out):
+            click.echo(line, err=True)
     sys.exit(EXIT_FINDINGS)
 
 
@@ -306,7 +324,14 @@ def _online_findings(resolved: Resolved, timeout: float) -> list[DeckError]:
     show_default=True,
     help="Seconds allowed to each --online probe.",
 )
-@format_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines, github for GitHub Actions annotations.",
+)
 def validate_command(
     scope: str,
     config_dir: Path,
@@ -343,6 +368,12 @@ def validate_command(
     warnings = sum(f.severity is Severity.WARNING for f in findings)  # notes are no findings
     if output_format == "json":
         click.echo(json.dumps([as_record(f) for f in [*findings, *drifted]], indent=2))
+    elif output_format == "github":
+        for finding in [*findings, *drifted]:
+            click.echo(annotation(finding))
+        for note in notes:
+            click.echo(note, err=True)
+        click.echo(f"deckc: {errors} error(s), {warnings} warning(s) in {prefix}{summary}")
     else:
         for finding in [*findings, *drifted]:
             click.echo(str(finding), err=True)
@@ -408,6 +439,42 @@ def explain_command(
         click.echo(render_text(explanation, prefix), nl=False)
     if explanation.model is None or explanation.backend is None:
         sys.exit(EXIT_FINDINGS)
+
+
+@cli.command("costs", short_help="Tabulate what every alias, waterfall and preset costs.")
+@click.option("--profile", default=None, help="The routing profile  [default: the active one]")
+@config_dir_option
+@format_option
+def costs_command(profile: str | None, config_dir: Path, output_format: str) -> None:
+    """Tabulate every alias, waterfall and preset of the profile, per model type: the backend
+    and model it resolves to and that model's costs in USD per million tokens (input, output,
+    cached input where the spec has it), or why it is unavailable. Compiles in memory and writes
+    nothing. Exit 0, or 2 for an unknown profile or a broken configuration."""
+    from .emit.lockfile import build_lock
+    from .review import costs
+
+    prefix = display_prefix(config_dir)
+    try:
+        resolved, diagnostics = analyse(load_sources(config_dir))
+    except CompileFailed as failed:
+        resolved, diagnostics = None, list(failed.diagnostics)
+    errors = [e.relocated(prefix) for e in sort_diagnostics(errors_only(diagnostics))]
+    try:
+        if resolved is None or errors:
+            raise CompileFailed(errors)
+        table = costs.cost_table(build_lock(resolved), profile)
+    except CompileFailed as failed:
+        click.echo(failed.report(), err=True)
+        sys.exit(EXIT_ERRORS)
+    except UnknownName as unknown:
+        click.echo(f"deckc: {unknown.message}", err=True)
+        if unknown.hint:
+            click.echo(f"  hint: {unknown.hint}", err=True)
+        sys.exit(EXIT_ERRORS)
+    if output_format == "json":
+        click.echo(json.dumps(costs.as_json(table), indent=2))
+    else:
+        click.echo(costs.render_text(table), nl=False)
 
 
 @cli.command("diff", short_help="Show what changed between two lockfiles, semantically.")
