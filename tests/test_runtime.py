@@ -477,3 +477,71 @@ def test_messages_name_deckc_commands_not_make_targets() -> None:
         for match in target.finditer(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def check_candidates(deck: ModuleType, lock: Lockfile) -> None:
+    """Every alias, waterfall and preset: the first candidate is resolve's answer, no model twice,
+    and every later one is what the chain entry it went through resolves to."""
+    llm = ModelType.LLM
+    for profile, body in lock.profiles.items():
+        data = body.answers[llm]
+        handles = [*data.aliases, *data.waterfalls, *(f"${name}" for name in data.presets)]
+        for handle in handles:
+            try:
+                first = deck.resolve(handle, profile)
+            except deck.DeckLookupError:
+                with pytest.raises(deck.DeckLookupError):
+                    deck.candidates(handle, profile)
+                continue
+            found = deck.candidates(handle, profile)
+            assert found[0] == first
+            assert all(type(r) is type(first) for r in found)
+            assert len({(r.backend, r.model) for r in found}) == len(found)
+            for record in found[1:]:
+                assert record.path[0] == first.path[0]
+                entry = deck.resolve(f"handle:{record.path[1]}", profile)
+                assert record.path[-1] == record.model
+                assert (entry.backend, entry.model) != (None, None)
+
+
+@pytest.mark.parametrize("case", VALID_CASES, ids=lambda p: p.name)
+def test_candidates_start_with_the_answer_for_every_chain_and_profile(
+    case: Path, tmp_path: Path
+) -> None:
+    deck, lock = compiled(case / "inference", tmp_path / "out")
+    check_candidates(deck, lock)
+
+
+def test_candidates_list_a_chain_available_entries_in_order(
+    example: tuple[ModuleType, Lockfile],
+) -> None:
+    deck, lock = example
+    check_candidates(deck, lock)
+
+    def answers(handle: str, profile: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        return [(r.backend, r.model, r.path) for r in deck.candidates(handle, profile)]
+
+    assert answers("llm_to_engineer", "direct") == [
+        ("anthropic", "claude-4.1-opus", ("llm_to_engineer", "claude-4.1-opus")),
+        ("google", "gemini-2.5-pro", ("llm_to_engineer", "gemini-2.5-pro")),
+    ]
+    # open-gpt is skipped under azure_first (the lockfile says why): one candidate is left
+    assert answers("llm_for_bulk", "azure_first") == [
+        ("mistral", "mistral-small", ("llm_for_bulk", "mistral-small"))
+    ]
+    # a nested alias is followed: its path goes through it
+    assert answers("@llm_for_private_data", "direct")[1] == (
+        "anthropic",
+        "claude-4.1-opus",
+        ("llm_for_private_data", "best-claude", "claude-4.1-opus"),
+    )
+    # a plain handle: its record alone; a preset: one PresetRecord per candidate, its parameters
+    assert deck.candidates("gpt-5", "direct") == (deck.resolve("gpt-5", "direct"),)
+    presets = deck.candidates("$llm_for_private_data", "direct")
+    assert [(p.preset, p.model, p.temperature) for p in presets] == [
+        ("llm_for_private_data", "meta/llama-3.1-70b", 0.2),
+        ("llm_for_private_data", "claude-4.1-opus", 0.2),
+    ]
+    assert presets[0] == deck.preset("llm_for_private_data", "direct")
+    with pytest.raises(deck.LLMHandleNotFoundError, match="unknown handle"):
+        deck.candidates("no-such-handle")

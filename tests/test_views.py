@@ -207,6 +207,11 @@ def test_resolve_is_overloaded_for_handles_and_preset_references() -> None:
              (f"handle: LLMPresetRef, {TAIL}", "PresetRecord")),
             True,
         ),
+        "candidates": (
+            ((f"handle: LLMHandle, {TAIL}", "tuple[HandleRecord, ...]"),
+             (f"handle: LLMPresetRef, {TAIL}", "tuple[PresetRecord, ...]")),
+            True,
+        ),
         "preset": (((f"name: LLMPresetName, {TAIL}", "PresetRecord"),), False),
         "choice": (((f"kind: LLMChoiceKind, {TAIL}", "HandleRecord | PresetRecord"),), False),
     }  # fmt: skip

@@ -15,7 +15,7 @@ first names of the sections, then the names of one section.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +103,10 @@ class DeckView:
     explicit_names: tuple[str, ...]  # @alias / ~waterfall whose bare name means another thing
     explicit_rows: tuple[Row, ...]
     choices: tuple[tuple[str, str, str], ...]  # (kind, "preset" | "handle", target)
+    # the handles (bare, or ``@a`` / ``~w``) with more than one candidate under some profile,
+    # sorted, and per profile their candidates: (index of the spec, names followed), in order
+    candidate_names: tuple[str, ...]
+    candidate_rows: tuple[tuple[str, tuple[tuple[tuple[int, tuple[str, ...]], ...], ...]], ...]
     # the record fields of a choice naming a model; None: such a choice gives the handle's record
     choice_settings: Frozen
     from_spec: tuple[str, ...]
@@ -249,7 +253,12 @@ def runtime_view(lock: L.Lockfile, lock_sha256: str) -> RuntimeView:
 def _functions(decks: tuple[DeckView, ...]) -> tuple[Function, ...]:
     """The typed signatures of resolve, preset and choice: a handle, preset or choice name of a
     model type goes with that model type (``model_type`` keyword-only but for ``llm``)."""
-    found: dict[str, list[tuple[str, str]]] = {"resolve": [], "preset": [], "choice": []}
+    found: dict[str, list[tuple[str, str]]] = {
+        "resolve": [],
+        "candidates": [],
+        "preset": [],
+        "choice": [],
+    }
     for deck in decks:
         llm = deck.model_type is ModelType.LLM
         kind = py_literal(deck.model_type.value)
@@ -261,6 +270,8 @@ def _functions(decks: tuple[DeckView, ...]) -> tuple[Function, ...]:
         for function, param, names_type, returns in (
             ("resolve", "handle", (names.handle, "Handle"), "HandleRecord"),
             ("resolve", "handle", (names.preset_ref, "PresetRef"), "PresetRecord"),
+            ("candidates", "handle", (names.handle, "Handle"), "tuple[HandleRecord, ...]"),
+            ("candidates", "handle", (names.preset_ref, "PresetRef"), "tuple[PresetRecord, ...]"),
             ("preset", "name", (names.preset, "PresetName"), "PresetRecord"),
             ("choice", "kind", (names.choice, "ChoiceKind"), "HandleRecord | PresetRecord"),
         ):
@@ -270,6 +281,7 @@ def _functions(decks: tuple[DeckView, ...]) -> tuple[Function, ...]:
     nothing = 'profile: ProfileName | None = None, model_type: ModelTypeName = "llm"'
     fallback = {
         "resolve": ("handle: Never, " + nothing, "HandleRecord | PresetRecord"),
+        "candidates": ("handle: Never, " + nothing, "tuple[HandleRecord | PresetRecord, ...]"),
         "preset": ("name: Never, " + nothing, "PresetRecord"),
         "choice": ("kind: Never, " + nothing, "HandleRecord | PresetRecord"),
     }
@@ -325,6 +337,13 @@ def _deck_view(
         for name in declared[kind]
         if kinds.get(name) is not kind
     )
+    candidate_names, candidate_rows = _candidates(
+        deck,
+        profiles,
+        answers,
+        kinds,
+        lambda model, backend: specs.index[(backend, model, model_type.value)],
+    )
     preset_names = tuple(sorted(deck.presets))
     return DeckView(
         model_type=model_type,
@@ -351,10 +370,82 @@ def _deck_view(
             for kind, c in sorted(deck.choices.items())
             if c.target is not None
         ),
+        candidate_names=candidate_names,
+        candidate_rows=candidate_rows,
         choice_settings=_choice_settings(lock, model_type, deck),
         from_spec=FROM_SPEC.get(model_type, ()),
         names=_type_names(names, deck, preset_names),
     )
+
+
+Candidate = tuple[int, tuple[str, ...]]  # (index of the spec, names followed)
+
+
+def _candidates(
+    deck: L.Deck,
+    profiles: tuple[str, ...],
+    answers: list[L.Answers],
+    kinds: Mapping[str, Declared],
+    index_of: Callable[[str, str], int],
+) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[tuple[Candidate, ...], ...]], ...]]:
+    """The failover candidates of every alias and waterfall: each entry of a fallback chain (a
+    list alias, a waterfall) that is available under the profile, in order, nested chains
+    flattened, a model reached twice kept once.  The resolver picks the first available entry;
+    the rest is what an application retries after a provider error.  Only the handles with more
+    than one candidate under some profile are kept (the others: ``resolve``'s answer alone)."""
+    chains: dict[Declared, Mapping[str, Any]] = {
+        Declared.ALIAS: deck.aliases,
+        Declared.WATERFALL: deck.waterfalls,
+    }
+
+    def of_ref(
+        text: str, data: L.Answers, seen: frozenset[tuple[Declared, str]]
+    ) -> list[Candidate]:
+        kind, name = references.parse(text)
+        if kind == references.ALIAS:
+            return of(Declared.ALIAS, name, data, seen)
+        if kind == references.WATERFALL:
+            return of(Declared.WATERFALL, name, data, seen)
+        found = kinds.get(name) if kind in (references.BARE, references.HANDLE) else None
+        return [] if found is None else of(found, name, data, seen)
+
+    def of(
+        kind: Declared, name: str, data: L.Answers, seen: frozenset[tuple[Declared, str]]
+    ) -> list[Candidate]:
+        if kind is Declared.MODEL:
+            routing = data.routing[name]
+            if routing.backend is None:  # unserved: an alias or waterfall of the name, if any
+                other = next((k for k in chains if name in chains[k]), None)
+                return [] if other is None else of(other, name, data, seen)
+            return [(index_of(name, routing.backend), (name,))]
+        if (kind, name) in seen or name not in chains[kind]:
+            return []
+        targets = chains[kind][name]
+        found: list[Candidate] = []
+        for target in (targets,) if isinstance(targets, str) else targets:
+            for index, path in of_ref(target, data, seen | {(kind, name)}):
+                if all(index != known for known, _ in found):
+                    found.append((index, (name, *path)))
+        return found
+
+    keys = [(name, kind, name) for name, kind in kinds.items()]
+    keys += [
+        (references.spell(ref_kind, name), kind, name)
+        for kind, ref_kind in (
+            (Declared.ALIAS, references.ALIAS),
+            (Declared.WATERFALL, references.WATERFALL),
+        )
+        for name in chains[kind]
+    ]
+    table = {
+        key: [tuple(of(kind, name, data, frozenset())) for data in answers]
+        for key, kind, name in keys
+    }
+    names = tuple(sorted(key for key, rows in table.items() if any(len(r) > 1 for r in rows)))
+    rows = tuple(
+        (profile, tuple(table[key][at] for key in names)) for at, profile in enumerate(profiles)
+    )
+    return names, rows
 
 
 def _choice_settings(lock: L.Lockfile, model_type: ModelType, deck: L.Deck) -> Frozen:

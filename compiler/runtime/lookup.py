@@ -68,6 +68,7 @@ __all__ = [
     "ProfileNotFoundError",
     "aliases",
     "backend",
+    "candidates",
     "choice",
     "choices",
     "handles",
@@ -348,6 +349,17 @@ def _preset_record(profile: str, model_type: str, name: str) -> PresetRecord:
         raise _handle_error(model_type)(
             f"preset {name!r} is unavailable under profile {profile!r}: {found}"
         )
+    return _preset_of(profile, model_type, name, found)
+
+
+def _preset_of(
+    profile: str, model_type: str, name: str, found: int | tuple[int, tuple[str, ...]]
+) -> PresetRecord:
+    """The record of the preset ``name`` (known) with the model an available entry points at."""
+    table = _deck(model_type)
+    at = _position(table.PRESET_NAMES, name)
+    if at is None:  # pragma: no cover - callers pass a known preset
+        raise _preset_error(model_type)(f"unknown preset {name!r}")
     target, frozen = table.PRESET_PARAMS[at]
     answer = _answer(profile, model_type, found, target)
     params = _params(frozen)
@@ -428,6 +440,41 @@ def resolve(
 
 
 lookup = resolve  # the same function, typed for handles read at run time (any ``str``)
+
+
+def candidates(
+    handle: str, profile: str | None = None, model_type: str = LLM
+) -> tuple[HandleRecord | PresetRecord, ...]:
+    """The records to try in order for ``handle`` under ``profile``: every entry of its fallback
+    chains (a list alias, a waterfall; nested chains flattened) that is available under the
+    profile, as the compiler listed them, a model reached twice kept once.  The first is what
+    :func:`resolve` returns; a handle that is no chain gives that record alone.  A preset
+    (``$p``) follows its target and gives a :class:`PresetRecord` per candidate, each with the
+    preset's parameters.  Raises as :func:`resolve` does when nothing is available."""
+    first = resolve(handle, profile, model_type)
+    kind, name = references.parse(handle)
+    if isinstance(first, PresetRecord):  # ``$p``: the candidates of its target
+        kind, name = references.parse(first.target)
+    if kind in (references.ALIAS, references.WATERFALL):
+        name = references.spell(kind, name)
+    table = _deck(model_type)
+    at = _position(table.CANDIDATE_NAMES, name)
+    found: tuple[tuple[int, tuple[str, ...]], ...] = (
+        () if at is None else table.CANDIDATE_ENTRIES[PROFILES.index(first.profile)][at]
+    )
+    if not found:
+        return (first,)
+    records: list[HandleRecord | PresetRecord] = [first]
+    for entry in found:
+        backend_name, model = _spec(entry[0])[:2]
+        if (backend_name, model) == (first.backend, first.model):
+            continue
+        if isinstance(first, PresetRecord) and first.preset is not None:
+            records.append(_preset_of(first.profile, model_type, first.preset, entry))
+        else:
+            answer = _answer(first.profile, model_type, entry, name)
+            records.append(HandleRecord(handle=handle, **answer))
+    return tuple(records)
 
 
 def preset(name: str, profile: str | None = None, model_type: str = LLM) -> PresetRecord:
