@@ -545,3 +545,24 @@ def test_candidates_list_a_chain_available_entries_in_order(
     assert presets[0] == deck.preset("llm_for_private_data", "direct")
     with pytest.raises(deck.LLMHandleNotFoundError, match="unknown handle"):
         deck.candidates("no-such-handle")
+
+
+def test_cost_of_a_call_follows_the_handle_to_its_spec(
+    example: tuple[ModuleType, Lockfile],
+) -> None:
+    from decimal import Decimal
+
+    deck, _ = example
+    # gpt-4o under direct: $2.5 in, $10 out per million, no cached price: half the input's
+    assert deck.resolve("gpt-4o", "direct").spec.costs == {"input": 2.5, "output": 10.0}
+    found = deck.cost("gpt-4o", 1234, 567, cached_input_tokens=200, profile="direct")
+    assert found == Decimal("0.008505") and isinstance(found, Decimal)
+    # a preset and an alias price the model they resolve to, under the profile asked
+    preset = deck.preset("llm_for_long_analysis", "direct")
+    assert deck.cost("$llm_for_long_analysis", 10, 10, profile="direct") == deck.cost(
+        preset.model, 10, 10, profile="direct"
+    )
+    with pytest.raises(deck.LLMHandleNotFoundError):
+        deck.cost("no-such-handle", 1, 1)
+    with pytest.raises(ValueError, match="cannot be larger"):
+        deck.cost("gpt-4o", 1, 1, cached_input_tokens=2)

@@ -466,3 +466,43 @@ def test_the_compiler_and_the_runtime_read_references_alike(text: str) -> None:
     kind, name = references.parse(text)
     if kind != references.BARE:
         assert references.spell(kind, name) in (text, references.SIGILS[kind] + name)
+
+
+# --- costs ------------------------------------------------------------------------------------
+
+
+def test_call_cost_is_per_million_tokens_in_exact_decimals() -> None:
+    from decimal import Decimal
+
+    from compiler.runtime.costs import call_cost
+
+    costs = {"input": 0.15, "output": 0.6}
+    assert call_cost(costs, 1234, 0) == Decimal("0.0001851")  # as floats: 0.00018509999...
+    assert call_cost(costs, 1_000_000, 1_000_000) == Decimal("0.75")
+    # cached input tokens are part of the input: half the input price unless the spec says
+    half = 600 * Decimal("0.15") + 400 * Decimal("0.075")
+    assert call_cost(costs, 1000, 0, 400) == half / 10**6
+    own = {"input": 2.5, "output": 10.0, "input_cached": 1.25}
+    assert call_cost(own, 1000, 10, 1000) == Decimal("0.00135")
+    # as Pipelex: a zero cached price is "not given"; a missing price is zero; no costs: unrated
+    assert call_cost({"input": 2.0, "input_cached": 0.0}, 0, 0, 0) == 0
+    assert call_cost({"input": 2.0, "input_cached": 0.0}, 10, 0, 10) == Decimal("0.00001")
+    assert call_cost({"output": 1.0}, 10, 1) == Decimal("0.000001")
+    assert call_cost(None, 10, 1) is None
+    assert call_cost({}, 10, 1) is None
+
+
+@pytest.mark.parametrize(
+    ("counts", "message"),
+    [
+        ((-1, 0, 0), "input_tokens must be a whole number"),
+        ((1, 2.5, 0), "output_tokens must be a whole number"),
+        ((1, 0, True), "cached_input_tokens must be a whole number"),
+        ((1, 0, 2), r"cached_input_tokens \(2\) counts part of input_tokens \(1\)"),
+    ],
+)
+def test_call_cost_refuses_impossible_counts(counts: tuple[Any, Any, Any], message: str) -> None:
+    from compiler.runtime.costs import call_cost
+
+    with pytest.raises(ValueError, match=message):
+        call_cost({"input": 1.0}, *counts)

@@ -43,6 +43,7 @@ from .records import HandleRecord, ModelSpec, PresetRecord
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from decimal import Decimal
     from typing import Any, TypeVar
 
     Entry = int | tuple[int, tuple[str, ...]] | str
@@ -71,6 +72,7 @@ __all__ = [
     "candidates",
     "choice",
     "choices",
+    "cost",
     "handles",
     "lookup",
     "preset",
@@ -440,6 +442,26 @@ def resolve(
 
 
 lookup = resolve  # the same function, typed for handles read at run time (any ``str``)
+
+
+def cost(
+    handle: str,
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    cached_input_tokens: int = 0,
+    profile: str | None = None,
+    model_type: str = LLM,
+) -> Decimal | None:
+    """The USD cost, a :class:`~decimal.Decimal` (exact), of a call to what ``handle`` resolves
+    to under ``profile`` (any form :func:`resolve` takes, a ``$preset`` too): ``input_tokens``
+    in all, ``cached_input_tokens`` of them read from the provider's cache (priced at the
+    spec's ``input_cached``, else half the ``input`` price), ``output_tokens`` written; the
+    spec's costs are per million tokens.  None when the model has no costs."""
+    from .costs import call_cost
+
+    record = resolve(handle, profile, model_type)
+    return call_cost(record.spec.costs, input_tokens, output_tokens, cached_input_tokens)
 
 
 def candidates(
