@@ -105,6 +105,10 @@ RUNS = {
     "schema": [["schema", "--out", "schemas"]],
     "migrate": [["migrate", "--out", "migrated"]],
     "init": [["init", "openai", "anthropic", "bedrock", "--config-dir", "initialized"]],
+    "export": [
+        ["export", "litellm", "--out", "litellm.yaml"],
+        ["export", "litellm", "--profile", "mixed", "--out", "mixed.yaml"],
+    ],
 }
 
 
