@@ -299,6 +299,25 @@ def _online_findings(resolved: Resolved, timeout: float) -> list[DeckError]:
     return list(probe_backends(resolved, os.environ, timeout=timeout))
 
 
+def _reference_findings(
+    path: Path, resolved: Resolved | None
+) -> tuple[list[DeckError], list[DeckError]]:
+    """``validate --reference``: the findings in the configuration, and those located in the
+    reference file (its errors, or the note recording its sha256)."""
+    import datetime
+
+    from .review.reference import cross_check, read_reference
+
+    try:
+        reference = read_reference(path)
+    except CompileFailed as failed:
+        return [], list(failed.diagnostics)
+    if resolved is None:
+        return [], []
+    checked = cross_check(resolved.config, reference, datetime.date.today())
+    return list(checked.findings), [checked.summary]
+
+
 @cli.command("validate", short_help="Run every check of the configuration, writing nothing.")
 @click.argument("scope", type=click.Choice(["all", "inference"]), default="all")
 @config_dir_option
@@ -332,6 +351,14 @@ def _online_findings(resolved: Resolved, timeout: float) -> list[DeckError]:
     show_default=True,
     help="text for people, json for machines, github for GitHub Actions annotations.",
 )
+@click.option(
+    "--reference",
+    "reference_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A pinned copy of LiteLLM's model_prices_and_context_window.json: cross-check costs, "
+    "deprecation dates and output limits against it (read, never fetched).",
+)
 def validate_command(
     scope: str,
     config_dir: Path,
@@ -341,6 +368,7 @@ def validate_command(
     online: bool,
     timeout: float,
     output_format: str,
+    reference_file: Path | None,
 ) -> None:
     """Run every check and write nothing (SCOPE: `inference` = the sources, `all` = also the
     freshness of OUT). Exit 0 when clean (notes allowed), 1 on warnings or drift, 2 on errors
@@ -357,7 +385,11 @@ def validate_command(
         found += _online_findings(resolved, timeout)
     elif online:
         notes.append("deckc: --online skipped: fix the errors first")
-    findings = [f.relocated(prefix) for f in sort_diagnostics(found)]
+    outside: list[DeckError] = []  # located in the reference file, not in the configuration
+    if reference_file is not None:
+        found_there, outside = _reference_findings(reference_file, resolved)
+        found += found_there
+    findings = [*(f.relocated(prefix) for f in sort_diagnostics(found)), *outside]
     drifted: list[DeckError] = []
     summary = ""
     if scope == "all":

@@ -37,8 +37,9 @@ def test_another_profile_and_an_unavailable_handle(project: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "profile azure_first: costs in USD per million tokens"
     assert (
-        "  alias   open-gpt  unavailable: open-gpt -> gpt-oss-120b: route `gpt-*` of profile "
-        "azure_first sends it to backend openai, which does not serve gpt-oss-120b"
+        "  alias   open-gpt                  unavailable: open-gpt -> gpt-oss-120b: "
+        "route `gpt-*` of profile azure_first sends it to backend openai, which does not serve "
+        "gpt-oss-120b"
     ) in lines
 
 

@@ -101,6 +101,7 @@ RUNS = {
         ["explain", "$llm_to_engineer", "--profile", "mixed", "--format", "json"],
         ["explain", "no-such-handle"],
     ],
+    "costs": [["costs"], ["costs", "--profile", "mixed", "--format", "json"]],
     "diff": [["diff", "out/deck.lock.json", "out/deck.lock.json"]],
     "schema": [["schema", "--out", "schemas"]],
     "migrate": [["migrate", "--out", "migrated"]],
@@ -115,6 +116,8 @@ RUNS = {
 def command_line(args: list[str], config: str) -> list[str]:
     if args[0] == "schema" or "--config-dir" in args:  # init: a directory of its own
         return args
+    if args[0] == "costs":  # no --out
+        return [*args, "--config-dir", config]
     return [*args, "--config-dir", config, *([] if "--out" in args else ["--out", "out"])]
 
 

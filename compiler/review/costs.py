@@ -119,7 +119,7 @@ def render_text(table: CostTable) -> str:
         lines.append(_line(header, widths))
         for row, cell in zip(rows, cells, strict=True):
             if row.unavailable is not None:
-                lead = _line(cell[:2], widths[:2])
+                lead = "  " + "  ".join(c.ljust(w) for c, w in zip(cell[:2], widths, strict=False))
                 lines.append(f"{lead}  unavailable: {row.unavailable}")
             else:
                 lines.append(_line(cell, widths))
