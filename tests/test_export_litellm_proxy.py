@@ -1,0 +1,295 @@
+"""The export of ``deckc export litellm`` loaded by a real LiteLLM proxy on 127.0.0.1, its
+backends' endpoint variables pointing at a fake OpenAI-compatible provider on loopback: the
+proxy lists exactly the profile's handles, aliases and presets; each of them reaches the provider
+as the lockfile's ``model_id`` with the preset's parameters; ``x-litellm-model-id`` names the
+lockfile's backend and handle; a failing first entry of a fallback chain is answered by the next
+one; the cost the proxy reports is the one of the lockfile's prices.  (``make litellm``.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from compiler.core.ir import ModelType
+from compiler.pipeline import compile_dir
+from tests.conftest import ROOT, run
+from tests.test_online import LITELLM, _wait_until_ready, free_port
+
+FAILING = "vendor/flaky-0"  # the model_id the fake provider always fails
+KEYS = {"PRIMARY_KEY": "sk-fake-primary-3e1", "SECONDARY_KEY": "sk-fake-secondary-9a0"}
+PROMPT_TOKENS, COMPLETION_TOKENS = 11, 7
+
+CONFIG = {
+    "backends.toml": """\
+[primary]
+endpoint = "${PRIMARY_BASE}"
+api_key = "${PRIMARY_KEY}"
+
+[secondary]
+endpoint = "${SECONDARY_BASE}"
+api_key = "${SECONDARY_KEY}"
+""",
+    "backends/primary.toml": """\
+[defaults]
+sdk = "openai"
+max_tokens = 8192
+inputs = ["text", "images"]
+outputs = ["text", "structured"]
+
+[models.fast]
+model_id = "vendor/fast-1"
+costs = { input = 0.17, output = 0.66 }
+
+[models.smart]
+model_id = "vendor/smart-2"
+costs = { input = 2.5, output = 10 }
+
+[models.flaky]
+model_id = "vendor/flaky-0"
+costs = { input = 1, output = 1 }
+""",
+    "backends/secondary.toml": """\
+[models.backup]
+sdk = "openai"
+model_id = "other/backup-3"
+max_tokens = 4096
+costs = { input = 0.3, output = 1.2 }
+""",
+    "routing_profiles.toml": """\
+active = "main"
+
+[profiles.main]
+default = "primary"
+fallback_order = ["secondary"]
+""",
+    "deck/base_deck.toml": """\
+[aliases]
+best = "smart"
+resilient = ["flaky", "backup"]
+
+[llm_presets.precise]
+llm_handle = "fast"
+temperature = 0.2
+max_tokens = 256
+
+[llm_presets.careful]
+llm_handle = "best"
+temperature = 0.7
+""",
+}
+
+
+@dataclass
+class FakeProvider:
+    """What the fake provider received: (backend, path, authorization, body) per request."""
+
+    base: str = ""
+    calls: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+
+
+def handler_for(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            backend, _, path = self.path.lstrip("/").partition("/")
+            auth = self.headers.get("Authorization", "")
+            provider.calls.append((backend, "/" + path, auth, body))
+            if body.get("model") == FAILING:
+                self.reply(500, {"error": {"message": "flaky is down", "type": "server_error"}})
+                return
+            usage = {
+                "prompt_tokens": PROMPT_TOKENS,
+                "completion_tokens": COMPLETION_TOKENS,
+                "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
+            }
+            message = {"role": "assistant", "content": f"{backend} answers as {body.get('model')}"}
+            self.reply(
+                200,
+                {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion",
+                    "created": 1700000000,
+                    "model": body.get("model"),
+                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    "usage": usage,
+                },
+            )
+
+        def reply(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[FakeProvider]:
+    found = FakeProvider()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(found))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    found.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield found
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("gateway") / "inference"
+    for rel, text in CONFIG.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+@pytest.fixture(scope="module")
+def proxy(
+    tmp_path_factory: pytest.TempPathFactory, config_dir: Path, provider: FakeProvider
+) -> Iterator[str]:
+    """The base URL of a LiteLLM proxy loaded with ``deckc export litellm``'s config.yaml."""
+    if not LITELLM.is_file():
+        reason = f"{LITELLM.relative_to(ROOT)} is missing: run `make litellm`"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    home = tmp_path_factory.mktemp("litellm-export")
+    config = home / "config.yaml"
+    result = run("export", "litellm", "--config-dir", str(config_dir), "--out", str(config))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(
+        "the proxy reads: PRIMARY_BASE, PRIMARY_KEY, SECONDARY_BASE, SECONDARY_KEY\n"
+    )
+    port = free_port()
+    blackhole = f"http://127.0.0.1:{free_port()}"  # any request leaving loopback fails here
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "LITELLM_TELEMETRY": "False",
+        "HTTP_PROXY": blackhole,
+        "HTTPS_PROXY": blackhole,
+        "ALL_PROXY": blackhole,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "PRIMARY_BASE": f"{provider.base}/primary/v1",
+        "SECONDARY_BASE": f"{provider.base}/secondary/v1",
+        **KEYS,
+    }
+    log = (home / "proxy.log").open("wb")
+    command = [str(LITELLM), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(
+        command, env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(process, f"{base}/health/liveliness", home / "proxy.log")
+        yield base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=15)
+        log.close()
+
+
+def chat(proxy: str, model: str) -> httpx.Response:
+    body = {"model": model, "messages": [{"role": "user", "content": "hello"}]}
+    with httpx.Client(trust_env=False, timeout=60.0) as client:
+        return client.post(f"{proxy}/v1/chat/completions", json=body)
+
+
+@pytest.mark.network
+def test_the_proxy_lists_exactly_the_profiles_names(proxy: str) -> None:
+    with httpx.Client(trust_env=False, timeout=30.0) as client:
+        listed = client.get(f"{proxy}/v1/models").json()
+    names = sorted(entry["id"] for entry in listed["data"])
+    handles = ["backup", "fast", "flaky", "smart"]
+    assert names == sorted([*handles, "best", "resilient", "precise", "careful"])
+
+
+# name asked -> (backend and handle of the lockfile, the deployment id, the preset's parameters)
+EXPECTED = {
+    "fast": ("primary", "fast", "primary/fast", {}),
+    "smart": ("primary", "smart", "primary/smart", {}),
+    "backup": ("secondary", "backup", "secondary/backup", {}),
+    "best": ("primary", "smart", "primary/smart", {}),
+    "precise": ("primary", "fast", "primary/fast#precise", {"temperature": 0.2, "max_tokens": 256}),
+    "careful": ("primary", "smart", "primary/smart#careful", {"temperature": 0.7}),
+}
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_name_reaches_the_provider_as_the_lockfiles_model_id(
+    proxy: str, provider: FakeProvider, config_dir: Path, name: str
+) -> None:
+    lock = compile_dir(config_dir).lock
+    backend, handle, deployment_id, params = EXPECTED[name]
+    answers = lock.profiles["main"].answers[ModelType.LLM]
+    recorded = answers.presets.get(name) or answers.aliases.get(name)
+    if recorded is not None:  # what the lockfile says it resolves to
+        assert (recorded.backend, recorded.model) == (backend, handle)
+    spec = lock.spec(ModelType.LLM, backend, handle)
+    before = len(provider.calls)
+    response = chat(proxy, name)
+    assert response.status_code == 200, response.text
+    assert response.headers["x-litellm-model-id"] == deployment_id
+    assert response.headers["x-litellm-model-id"].split("#")[0] == f"{backend}/{handle}"
+    (got_backend, path, auth, body) = provider.calls[before]
+    assert len(provider.calls) == before + 1
+    assert (got_backend, path) == (backend, "/v1/chat/completions")
+    assert body["model"] == spec["model_id"]
+    assert auth == f"Bearer {KEYS[f'{backend.upper()}_KEY']}"
+    for key, value in params.items():
+        assert body[key] == value, key
+    assert "temperature" in body or "temperature" not in params
+    # the cost the proxy reports is the lockfile's prices, per million tokens
+    costs = spec["costs"]
+    expected = (
+        Decimal(repr(costs["input"])) * PROMPT_TOKENS
+        + Decimal(repr(costs["output"])) * COMPLETION_TOKENS
+    ) / 1_000_000
+    assert Decimal(response.headers["x-litellm-response-cost"]) == pytest.approx(expected)
+
+
+@pytest.mark.network
+def test_a_failing_first_entry_falls_back_to_the_next(
+    proxy: str, provider: FakeProvider, config_dir: Path
+) -> None:
+    answers = compile_dir(config_dir).lock.profiles["main"].answers[ModelType.LLM]
+    assert (answers.aliases["resilient"].backend, answers.aliases["resilient"].model) == (
+        "primary",
+        "flaky",
+    )
+    before = len(provider.calls)
+    response = chat(proxy, "resilient")
+    assert response.status_code == 200, response.text
+    calls = provider.calls[before:]
+    assert calls[0][0] == "primary" and calls[0][3]["model"] == FAILING
+    assert (calls[-1][0], calls[-1][3]["model"]) == ("secondary", "other/backup-3")
+    assert response.headers["x-litellm-model-id"] == "secondary/backup"
+    assert response.json()["choices"][0]["message"]["content"] == (
+        "secondary answers as other/backup-3"
+    )
