@@ -42,9 +42,11 @@ from .records import HandleRecord, ModelSpec, PresetRecord
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
     from decimal import Decimal
     from typing import Any, TypeVar
+
+    from .sdk import SdkArguments
 
     Entry = int | tuple[int, tuple[str, ...]] | str
     R = TypeVar("R")
@@ -78,6 +80,7 @@ __all__ = [
     "preset",
     "presets",
     "resolve",
+    "sdk_arguments",
     "waterfalls",
 ]
 
@@ -442,6 +445,25 @@ def resolve(
 
 
 lookup = resolve  # the same function, typed for handles read at run time (any ``str``)
+
+
+def sdk_arguments(
+    handle: str | HandleRecord | PresetRecord,
+    *,
+    secrets: Mapping[str, str] | None = None,
+    profile: str | None = None,
+    model_type: str = LLM,
+) -> SdkArguments:
+    """The client and call arguments of the SDK family of ``handle`` (a record, or any form
+    :func:`resolve` takes, resolved under ``profile``): ``client`` / ``client_kwargs`` to build
+    the SDK's client, ``call`` / ``call_kwargs`` for the request (``model`` is the model's
+    ``model_id``; a preset's temperature, max_tokens and reasoning settings in that SDK's names,
+    the model's constraints applied).  The backend's ``${VAR}`` references are read now, as
+    ``credentials(secrets=...)`` reads them; see ``_runtime/sdk.py`` for the table of SDKs."""
+    from .sdk import sdk_arguments as arguments_of
+
+    record = handle if not isinstance(handle, str) else resolve(handle, profile, model_type)
+    return arguments_of(record, secrets)
 
 
 def cost(

@@ -6,6 +6,7 @@
 """The deck's API for type checkers: every handle, preset, choice, profile and backend name of
 this deck is a ``Literal`` type, so a misspelt one is a type error (the runtime is deck.py)."""
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Literal, TypeAlias, overload
 
@@ -26,6 +27,7 @@ from ._runtime.lookup import ModelTypeNotFoundError as ModelTypeNotFoundError
 from ._runtime.lookup import PresetNotFoundError as PresetNotFoundError
 from ._runtime.lookup import PresetRecord as PresetRecord
 from ._runtime.lookup import ProfileNotFoundError as ProfileNotFoundError
+from ._runtime.sdk import SdkArguments as SdkArguments
 
 ProfileName: TypeAlias = Literal[
     "google_only",
@@ -83,6 +85,7 @@ def choice(kind: LLMChoiceKind, profile: ProfileName | None = None, model_type: 
 
 def lookup(handle: str, profile: str | None = None, model_type: str = "llm") -> HandleRecord | PresetRecord: ...
 def backend(name: BackendName) -> BackendRecord: ...
+def sdk_arguments(handle: str | HandleRecord | PresetRecord, *, secrets: Mapping[str, str] | None = None, profile: ProfileName | None = None, model_type: ModelTypeName = "llm") -> SdkArguments: ...
 def cost(handle: str, input_tokens: int, output_tokens: int, *, cached_input_tokens: int = 0, profile: ProfileName | None = None, model_type: ModelTypeName = "llm") -> Decimal | None: ...
 def handles(model_type: ModelTypeName = "llm") -> tuple[str, ...]: ...
 def aliases(model_type: ModelTypeName = "llm") -> tuple[str, ...]: ...

@@ -1,0 +1,206 @@
+# Copied by deckc 0.1.0 from its runtime (compiler/runtime/sdk.py), unchanged.
+# DO NOT EDIT: edit the TOML sources in .pipelex/inference, then run:
+#   deckc compile --config-dir .pipelex/inference --out generated
+# ruff: noqa: E501, RUF100
+"""From a resolved record to the arguments of a real SDK call: :func:`sdk_arguments`.
+
+The record's ``sdk`` (Pipelex's names) picks the SDK family; the backend gives the client's
+arguments (its ``${VAR}`` credentials and options read now, as ``credentials()`` reads them); the
+model gives ``model`` (its ``model_id``) and the HTTP headers of its hyphenated keys; a preset
+gives the generation parameters, with the model's constraints applied as Pipelex applies them
+(``temperature_must_be_multiplied_by_2`` doubles it, then ``fixed_temperature`` replaces it;
+``temperature_unsupported`` leaves it out).
+
+==========================================  ==========================  ==========================
+``sdk`` (and backend)                       client                      call
+==========================================  ==========================  ==========================
+``openai``, and any other with an endpoint  ``openai.OpenAI``           ``chat.completions.create``
+``openai_responses``                        ``openai.OpenAI``           ``responses.create``
+``azure_openai`` (``_responses``)           ``openai.AzureOpenAI``      as ``openai`` (responses)
+``anthropic``                               ``anthropic.Anthropic``     ``messages.create``
+``anthropic`` on a backend with             ``anthropic.AnthropicVertex``  ``messages.create``
+``gcp_project_id`` / ``gcp_location``
+``bedrock_anthropic``                       ``anthropic.AnthropicBedrock``  ``messages.create``
+``mistral``                                 ``mistralai.Mistral``       ``chat.complete``
+``google``                                  ``google.genai.Client``     ``models.generate_content``
+``vertexai``                                ``google.genai.Client``     ``models.generate_content``
+                                            (``vertexai=True``)
+==========================================  ==========================  ==========================
+
+An OpenAI-family call on a backend other than ``openai`` with no ``endpoint`` is refused rather
+than sent to api.openai.com with another provider's key.  Imported only when asked for.
+"""
+
+from __future__ import annotations
+
+from .records import HandleRecord, PresetRecord
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+__all__ = ["SdkArguments", "sdk_arguments"]
+
+OPENAI_CHAT = ("openai", "azure_openai")
+OPENAI_RESPONSES = ("openai_responses", "azure_openai_responses")
+# keys whose values are secrets: never in a repr
+_SECRET_KEYS = frozenset({"api_key", "default_headers", "headers", "credentials"})
+
+
+class SdkArguments:
+    """What to build and what to send: ``client(**client_kwargs)``, then ``call(**call_kwargs)``
+    (plus the messages) on it.  ``client`` and ``call`` are names (``"openai.OpenAI"``,
+    ``"chat.completions.create"``): the runtime imports no SDK.  The kwargs are fresh dicts,
+    yours to change; the repr hides the key and the headers."""
+
+    __slots__ = ("call", "call_kwargs", "client", "client_kwargs", "sdk")
+
+    def __init__(
+        self,
+        sdk: str,
+        client: str,
+        client_kwargs: dict[str, Any],
+        call: str,
+        call_kwargs: dict[str, Any],
+    ) -> None:
+        self.sdk = sdk
+        self.client = client
+        self.client_kwargs = client_kwargs
+        self.call = call
+        self.call_kwargs = call_kwargs
+
+    def __repr__(self) -> str:
+        shown = {k: "***" if k in _SECRET_KEYS else v for k, v in self.client_kwargs.items()}
+        return (
+            f"SdkArguments(sdk={self.sdk!r}, client={self.client!r}, client_kwargs={shown!r}, "
+            f"call={self.call!r}, call_kwargs={self.call_kwargs!r})"
+        )
+
+
+def temperature_of(record: HandleRecord | PresetRecord) -> float | None:
+    """The temperature the call sends: the preset's, doubled for a model listing
+    ``temperature_must_be_multiplied_by_2``, replaced by the model's ``fixed_temperature`` (a
+    handle's too); None (not sent) when unset or for a model listing
+    ``temperature_unsupported``."""
+    listed = record.spec.listed_constraints or ()
+    if "temperature_unsupported" in listed:
+        return None
+    temperature = record.temperature if isinstance(record, PresetRecord) else None
+    if temperature is not None and "temperature_must_be_multiplied_by_2" in listed:
+        temperature = temperature * 2
+    fixed = (record.spec.valued_constraints or {}).get("fixed_temperature")
+    return temperature if fixed is None else float(fixed)
+
+
+def _headers(
+    record: HandleRecord | PresetRecord, secrets: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The model's HTTP headers (its hyphenated keys, pipelex-0.92), references read now."""
+    import os
+
+    from .backends import backend
+    from .envvars import expand
+
+    written = {
+        key: value
+        for key, value in (record.spec.extensions or {}).items()
+        if "-" in key and isinstance(value, str)
+    }
+    headers: dict[str, str] = {}
+    for key, value in written.items():
+        headers[key], unset = expand(value, os.environ, secrets)
+        if unset:
+            raise backend(record.backend)._missing(written, secrets)
+    return headers
+
+
+def sdk_arguments(
+    record: HandleRecord | PresetRecord, secrets: Mapping[str, str] | None = None
+) -> SdkArguments:
+    """The client and call arguments of ``record``'s SDK family (see the module's table)."""
+    from .backends import backend
+
+    sdk = record.sdk or ""
+    served_by = backend(record.backend)
+    values: dict[str, Any] = {
+        **served_by.resolved_options(secrets),
+        **served_by.credentials(secrets),
+    }
+    endpoint = values.get("endpoint") or values.get("base_url")
+    headers = _headers(record, secrets)
+    temperature = temperature_of(record)
+    preset = record if isinstance(record, PresetRecord) else None
+    max_tokens = preset.max_tokens if preset is not None else None
+    effort = preset.reasoning_effort if preset is not None else None
+    budget = preset.reasoning_budget if preset is not None else None
+    call: dict[str, Any] = {"model": record.model_id}
+    client: dict[str, Any] = {}
+
+    def some(target: dict[str, Any], **items: Any) -> None:
+        target.update({k: v for k, v in items.items() if v is not None and v != {}})
+
+    if sdk in ("anthropic", "bedrock_anthropic"):
+        # Anthropic requires max_tokens: the preset's, else the model's limit
+        # (temperature as extra_body: anthropic>=2 no longer has the keyword, the API takes it)
+        some(call, max_tokens=max_tokens or record.spec.max_tokens)
+        if temperature is not None:
+            call["extra_body"] = {"temperature": temperature}
+        if budget is not None:
+            call["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        if sdk == "bedrock_anthropic":
+            some(client, aws_region=values.get("aws_region"))
+            name = "anthropic.AnthropicBedrock"
+        elif "gcp_project_id" in values or "gcp_location" in values:
+            some(client, project_id=values.get("gcp_project_id"), region=values.get("gcp_location"))
+            name = "anthropic.AnthropicVertex"
+        else:
+            some(client, api_key=values.get("api_key"), base_url=endpoint)
+            name = "anthropic.Anthropic"
+        some(client, default_headers=headers)
+        return SdkArguments(sdk, name, client, "messages.create", call)
+    if sdk == "mistral":
+        some(client, api_key=values.get("api_key"), server_url=endpoint)
+        some(call, temperature=temperature, max_tokens=max_tokens)
+        return SdkArguments(sdk, "mistralai.Mistral", client, "chat.complete", call)
+    if sdk in ("google", "vertexai"):
+        if sdk == "vertexai":
+            client["vertexai"] = True
+            some(client, project=values.get("gcp_project_id"), location=values.get("gcp_location"))
+        else:
+            some(client, api_key=values.get("api_key"))
+        config: dict[str, Any] = {}
+        some(config, temperature=temperature, max_output_tokens=max_tokens)
+        if budget is not None:
+            config["thinking_config"] = {"thinking_budget": budget}
+        some(call, config=config)
+        return SdkArguments(sdk, "google.genai.Client", client, "models.generate_content", call)
+    # the OpenAI family, and any OpenAI-compatible endpoint
+    if sdk.startswith("azure_openai"):
+        some(
+            client,
+            azure_endpoint=endpoint,
+            api_key=values.get("api_key"),
+            api_version=values.get("api_version"),
+        )
+        name = "openai.AzureOpenAI"
+    elif endpoint is None and (
+        record.backend != "openai" or sdk not in (*OPENAI_CHAT, *OPENAI_RESPONSES)
+    ):
+        raise ValueError(
+            f"backend {record.backend!r} has no endpoint, and sdk {sdk!r} has no client deckc "
+            f'knows without one: add `endpoint = "https://..."` to the backend (an '
+            f"OpenAI-compatible server), or call it yourself"
+        )
+    else:
+        some(client, api_key=values.get("api_key"), base_url=endpoint)
+        some(client, organization=values.get("organization"), project=values.get("project"))
+        name = "openai.OpenAI"
+    some(client, default_headers=headers)
+    if sdk in OPENAI_RESPONSES:
+        some(call, temperature=temperature, max_output_tokens=max_tokens)
+        if effort is not None:
+            call["reasoning"] = {"effort": effort}
+        return SdkArguments(sdk, name, client, "responses.create", call)
+    some(call, temperature=temperature, max_tokens=max_tokens, reasoning_effort=effort)
+    return SdkArguments(sdk, name, client, "chat.completions.create", call)

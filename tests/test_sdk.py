@@ -1,0 +1,331 @@
+"""SDK arguments (issue 13): the real ``openai`` and ``anthropic`` clients, built from what
+``deck.sdk_arguments`` gives, call a fake provider on 127.0.0.1, which records each request."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from compiler.emit.write import write_outputs
+from compiler.pipeline import compile_dir
+from conformance.compare import import_generated
+
+anthropic = pytest.importorskip("anthropic")
+openai = pytest.importorskip("openai")
+
+BACKENDS = """
+[compat]
+enabled = true
+endpoint = "${FAKE_BASE}/v1"
+api_key = "${COMPAT_KEY}"
+
+[claude]
+enabled = true
+endpoint = "${FAKE_BASE}"
+api_key = "${CLAUDE_KEY}"
+
+[azure]
+enabled = true
+endpoint = "${FAKE_BASE}"
+api_key = "${AZURE_KEY}"
+api_version = "2024-10-21"
+
+[openai]
+enabled = true
+api_key = "${OPENAI_KEY}"
+
+[nourl]
+enabled = true
+api_key = "${OPENAI_KEY}"
+"""
+MODELS = {
+    "compat": """
+[defaults]
+sdk = "openai"
+inputs = ["text"]
+outputs = ["text"]
+
+["chat-a"]
+model_id = "chat-a-v1"
+x-gateway-route = "team-${TEAM}"
+
+["double"]
+model_id = "double-v1"
+listed_constraints = ["temperature_must_be_multiplied_by_2"]
+
+["fixed"]
+model_id = "fixed-v1"
+valued_constraints = { fixed_temperature = 1.0 }
+
+["no-temp"]
+model_id = "no-temp-v1"
+sdk = "openai_responses"
+listed_constraints = ["temperature_unsupported"]
+""",
+    "claude": """
+["claude-z"]
+model_id = "claude-z-2026"
+sdk = "anthropic"
+max_tokens = 8000
+inputs = ["text"]
+outputs = ["text"]
+""",
+    "azure": """
+["gpt-az"]
+model_id = "my-deployment"
+sdk = "azure_openai"
+inputs = ["text"]
+outputs = ["text"]
+""",
+    "nourl": """
+["lost"]
+model_id = "lost-1"
+sdk = "openai"
+inputs = ["text"]
+outputs = ["text"]
+""",
+    "openai": """
+["gpt-o"]
+model_id = "gpt-o-1"
+sdk = "openai"
+inputs = ["text"]
+outputs = ["text"]
+""",
+}
+ROUTING = """
+active = "main"
+
+[profiles.main]
+description = "the fake provider"
+default = "compat"
+
+[profiles.main.routes]
+"claude-*" = "claude"
+"gpt-az" = "azure"
+"gpt-o" = "openai"
+"lost" = "nourl"
+"""
+DECK = """
+[llm.choice_defaults]
+default_temperature = 0.5
+for_text = "$warm"
+for_object = "$warm"
+
+[extract]
+choice_default = "chat-a"
+
+[img_gen]
+default_quality = "medium"
+choice_default = "chat-a"
+
+[search]
+choice_default = "chat-a"
+
+[llm.waterfalls]
+chain = ["claude-z", "chat-a"]
+
+[llm.presets]
+warm = { model = "chat-a", temperature = 0.4, max_tokens = 300 }
+twice = { model = "double", temperature = 0.3, max_tokens = 50 }
+pinned = { model = "fixed", temperature = 0.2 }
+think = { model = "no-temp", temperature = 0.5, max_tokens = 2000, reasoning_effort = "low" }
+careful = { model = "claude-z", temperature = 0.1, max_tokens = 1000, reasoning_budget = 2048 }
+short = { model = "claude-z", temperature = 0.6 }
+azure = { model = "gpt-az", temperature = 0.7, max_tokens = 64 }
+"""
+
+
+class Provider(BaseHTTPRequestHandler):
+    """Answers chat completions, responses and messages; records every request."""
+
+    seen: list[dict[str, Any]]
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        self.seen.append({"path": self.path, "headers": headers, "body": body})
+        if self.path.endswith("/messages"):
+            answer: dict[str, Any] = {
+                "id": "msg_1", "type": "message", "role": "assistant", "model": body["model"],
+                "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn",
+                "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1},
+            }  # fmt: skip
+        elif self.path.endswith("/responses"):
+            answer = {
+                "id": "resp_1", "object": "response", "created_at": 0, "model": body["model"],
+                "status": "completed", "output": [], "parallel_tool_calls": False,
+                "tool_choice": "auto", "tools": [],
+            }  # fmt: skip
+        else:
+            answer = {
+                "id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": "hi"}}],
+            }  # fmt: skip
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    seen: list[dict[str, Any]] = []
+    handler = type("Recording", (Provider,), {"seen": seen})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    root = tmp_path_factory.mktemp("sdk")
+    config = root / "inference"
+    files = {
+        "backends.toml": BACKENDS,
+        "routing_profiles.toml": ROUTING,
+        "deck/1_llm_deck.toml": DECK,
+        **{f"backends/{name}.toml": text for name, text in MODELS.items()},
+    }
+    for name, text in files.items():
+        (config / name).parent.mkdir(parents=True, exist_ok=True)
+        (config / name).write_text(text, encoding="utf-8")
+    build = compile_dir(config)
+    assert build.lock is not None
+    write_outputs(root / "out", build.files)
+    return import_generated(root / "out")
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, server: tuple[str, list[dict[str, Any]]]) -> list[Any]:
+    base, seen = server
+    seen.clear()
+    for name, value in {
+        "FAKE_BASE": base, "COMPAT_KEY": "sk-compat", "CLAUDE_KEY": "sk-claude",
+        "AZURE_KEY": "az-key", "OPENAI_KEY": "sk-openai", "TEAM": "blue",
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    return seen
+
+
+def client_of(arguments: Any) -> Any:
+    module, _, name = arguments.client.partition(".")
+    return getattr({"openai": openai, "anthropic": anthropic}[module], name)(
+        max_retries=0, **arguments.client_kwargs
+    )
+
+
+def call(arguments: Any, messages: list[dict[str, str]] | None = None) -> None:
+    target = client_of(arguments)
+    for part in arguments.call.split("."):
+        target = getattr(target, part)
+    if arguments.call == "responses.create":
+        target(input="hello", **arguments.call_kwargs)
+    else:
+        target(messages=messages or [{"role": "user", "content": "hello"}], **arguments.call_kwargs)
+
+
+def test_an_openai_compatible_endpoint_gets_model_key_headers_and_parameters(
+    deck: ModuleType, env: list[dict[str, Any]]
+) -> None:
+    arguments = deck.sdk_arguments("$warm")
+    assert (arguments.client, arguments.call) == ("openai.OpenAI", "chat.completions.create")
+    assert "sk-compat" not in repr(arguments)
+    call(arguments)
+    (request,) = env
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["authorization"] == "Bearer sk-compat"
+    assert request["headers"]["x-gateway-route"] == "team-blue"
+    body = request["body"]
+    assert (body["model"], body["temperature"], body["max_tokens"]) == ("chat-a-v1", 0.4, 300)
+
+
+def test_temperature_constraints_are_applied(deck: ModuleType, env: list[dict[str, Any]]) -> None:
+    for handle in ("$twice", "$pinned", "$think"):
+        call(deck.sdk_arguments(handle))
+    twice, pinned, think = (r["body"] for r in env)
+    assert (twice["model"], twice["temperature"]) == ("double-v1", 0.6)
+    assert (pinned["model"], pinned["temperature"]) == ("fixed-v1", 1.0)
+    # openai_responses: max_output_tokens, reasoning; the model takes no temperature
+    assert env[2]["path"] == "/v1/responses"
+    assert "temperature" not in think
+    assert (think["max_output_tokens"], think["reasoning"]) == (2000, {"effort": "low"})
+
+
+def test_anthropic_gets_its_key_header_and_a_max_tokens(
+    deck: ModuleType, env: list[dict[str, Any]]
+) -> None:
+    for handle in ("$careful", "$short", "chain"):
+        arguments = deck.sdk_arguments(handle)
+        assert (arguments.client, arguments.call) == ("anthropic.Anthropic", "messages.create")
+        call(arguments)
+    careful, short, chain = env
+    assert careful["path"] == "/v1/messages"
+    auth = careful["headers"]  # anthropic>=2 sends the key as a bearer token, older as x-api-key
+    assert auth.get("x-api-key", auth.get("authorization")) in ("sk-claude", "Bearer sk-claude")
+    assert careful["body"]["model"] == "claude-z-2026"
+    assert careful["body"]["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+    assert (careful["body"]["temperature"], careful["body"]["max_tokens"]) == (0.1, 1000)
+    assert careful["body"]["model"] == "claude-z-2026"
+    # no max_tokens in the preset: the model's limit (Anthropic requires one)
+    assert (short["body"]["max_tokens"], short["body"]["temperature"]) == (8000, 0.6)
+    assert "temperature" not in chain["body"]  # a handle: no parameters of its own
+
+
+def test_failover_calls_the_next_candidate(deck: ModuleType, env: list[dict[str, Any]]) -> None:
+    first, second = deck.candidates("chain")
+    call(deck.sdk_arguments(second))
+    assert (first.model, second.model) == ("claude-z", "chat-a")
+    assert (env[0]["path"], env[0]["body"]["model"]) == ("/v1/chat/completions", "chat-a-v1")
+
+
+def test_azure_openai(deck: ModuleType, env: list[dict[str, Any]]) -> None:
+    arguments = deck.sdk_arguments("$azure")
+    assert arguments.client == "openai.AzureOpenAI"
+    assert arguments.client_kwargs["api_version"] == "2024-10-21"
+    call(arguments)
+    (request,) = env
+    path = "/openai/deployments/my-deployment/chat/completions?api-version=2024-10-21"
+    assert request["path"] == path
+    assert request["headers"]["api-key"] == "az-key"
+    assert (request["body"]["temperature"], request["body"]["max_tokens"]) == (0.7, 64)
+
+
+def test_secrets_are_read_when_asked_and_missing_ones_named(
+    deck: ModuleType, env: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arguments = deck.sdk_arguments("gpt-o")  # the openai backend: no endpoint, OpenAI's own
+    assert arguments.client_kwargs == {"api_key": "sk-openai"}
+    vault = {"COMPAT_KEY": "from-vault", "FAKE_BASE": "http://x", "TEAM": "red"}
+    found = deck.sdk_arguments("chat-a", secrets=vault)
+    assert found.client_kwargs["api_key"] == "from-vault"
+    assert found.client_kwargs["default_headers"] == {"x-gateway-route": "team-red"}
+    monkeypatch.delenv("COMPAT_KEY")
+    with pytest.raises(deck.MissingCredentialError, match="COMPAT_KEY"):
+        deck.sdk_arguments("chat-a")
+    monkeypatch.setenv("COMPAT_KEY", "k")
+    monkeypatch.delenv("TEAM")
+    with pytest.raises(deck.MissingCredentialError, match="TEAM"):
+        deck.sdk_arguments("chat-a")
+
+
+def test_an_openai_sdk_without_endpoint_on_another_backend_is_refused(
+    deck: ModuleType, env: list[dict[str, Any]]
+) -> None:
+    # never sent to api.openai.com with another provider's key
+    with pytest.raises(ValueError, match="backend 'nourl' has no endpoint"):
+        deck.sdk_arguments("lost")
