@@ -397,36 +397,74 @@ def _candidates(
         Declared.ALIAS: deck.aliases,
         Declared.WATERFALL: deck.waterfalls,
     }
+    Node = tuple[Declared, str]
 
-    def of_ref(
-        text: str, data: L.Answers, seen: frozenset[tuple[Declared, str]]
-    ) -> list[Candidate]:
-        kind, name = references.parse(text)
-        if kind == references.ALIAS:
-            return of(Declared.ALIAS, name, data, seen)
-        if kind == references.WATERFALL:
-            return of(Declared.WATERFALL, name, data, seen)
-        found = kinds.get(name) if kind in (references.BARE, references.HANDLE) else None
-        return [] if found is None else of(found, name, data, seen)
-
-    def of(
-        kind: Declared, name: str, data: L.Answers, seen: frozenset[tuple[Declared, str]]
-    ) -> list[Candidate]:
+    def node(kind: Declared, name: str, data: L.Answers) -> list[Candidate] | Node:
+        """The candidates of a model (a leaf), or the alias or waterfall to walk."""
         if kind is Declared.MODEL:
             routing = data.routing[name]
-            if routing.backend is None:  # unserved: an alias or waterfall of the name, if any
-                other = next((k for k in chains if name in chains[k]), None)
-                return [] if other is None else of(other, name, data, seen)
-            return [(index_of(name, routing.backend), (name,))]
-        if (kind, name) in seen or name not in chains[kind]:
-            return []
-        targets = chains[kind][name]
-        found: list[Candidate] = []
-        for target in (targets,) if isinstance(targets, str) else targets:
-            for index, path in of_ref(target, data, seen | {(kind, name)}):
-                if all(index != known for known, _ in found):
-                    found.append((index, (name, *path)))
-        return found
+            if routing.backend is not None:
+                return [(index_of(name, routing.backend), (name,))]
+            # unserved: an alias or waterfall of the name, if any
+            kind = next((k for k in chains if name in chains[k]), Declared.MODEL)
+        return (kind, name) if name in chains.get(kind, {}) else []
+
+    def of_ref(text: str, data: L.Answers) -> list[Candidate] | Node:
+        kind, name = references.parse(text)
+        if kind == references.ALIAS:
+            return node(Declared.ALIAS, name, data)
+        if kind == references.WATERFALL:
+            return node(Declared.WATERFALL, name, data)
+        found = kinds.get(name) if kind in (references.BARE, references.HANDLE) else None
+        return [] if found is None else node(found, name, data)
+
+    def of(
+        kind: Declared, name: str, data: L.Answers, memo: dict[Node, list[Candidate]]
+    ) -> list[Candidate]:
+        """Walked with a stack of its own (chains may be longer than the recursion limit); a
+        walk that leads back to an alias or waterfall being walked finds nothing there."""
+        start = node(kind, name, data)
+        if isinstance(start, list):
+            return start
+        stack: list[tuple[Node, tuple[str, ...], dict[int, tuple[str, ...]]]] = []
+        positions: list[int] = []
+        active: set[Node] = set()
+
+        def push(key: Node) -> None:
+            targets = chains[key[0]][key[1]]
+            stack.append((key, (targets,) if isinstance(targets, str) else tuple(targets), {}))
+            positions.append(0)
+            active.add(key)
+
+        def add(found: dict[int, tuple[str, ...]], owner: str, sub: list[Candidate]) -> None:
+            for index, path in sub:
+                found.setdefault(index, (owner, *path))
+
+        if start in memo:
+            return memo[start]
+        push(start)
+        while True:
+            key, targets, found = stack[-1]
+            if positions[-1] == len(targets):
+                stack.pop()
+                positions.pop()
+                active.discard(key)
+                result = memo[key] = list(found.items())
+                if not stack:
+                    return result
+                add(stack[-1][2], stack[-1][0][1], result)
+                positions[-1] += 1
+                continue
+            child = of_ref(targets[positions[-1]], data)
+            if isinstance(child, tuple) and child in memo:
+                child = memo[child]
+            elif isinstance(child, tuple) and child in active:
+                child = []
+            if isinstance(child, tuple):
+                push(child)
+                continue
+            add(found, key[1], child)
+            positions[-1] += 1
 
     keys = [(name, kind, name) for name, kind in kinds.items()]
     keys += [
@@ -437,8 +475,9 @@ def _candidates(
         )
         for name in chains[kind]
     ]
+    memos: list[dict[Node, list[Candidate]]] = [{} for _ in answers]
     table = {
-        key: [tuple(of(kind, name, data, frozenset())) for data in answers]
+        key: [tuple(of(kind, name, data, memo)) for data, memo in zip(answers, memos, strict=True)]
         for key, kind, name in keys
     }
     names = tuple(sorted(key for key, rows in table.items() if any(len(r) > 1 for r in rows)))
