@@ -3,7 +3,7 @@ backends' endpoint variables pointing at a fake OpenAI-compatible provider on lo
 proxy lists exactly the profile's handles, aliases and presets; each of them reaches the provider
 as the lockfile's ``model_id`` with the preset's parameters; ``x-litellm-model-id`` names the
 lockfile's backend and handle; a failing first entry of a fallback chain is answered by the next
-one; the cost the proxy reports is the one of the lockfile's prices.  (``make litellm``.)"""
+one; the cost the proxy reports is deck.cost's.  (``make litellm``.)"""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ import pytest
 
 from compiler.core.ir import ModelType
 from compiler.pipeline import compile_dir
+from conformance.compare import imported
 from tests.conftest import ROOT, run
 from tests.test_online import LITELLM, _wait_until_ready, free_port
 
@@ -214,6 +216,17 @@ def proxy(
         log.close()
 
 
+_RUNTIMES: dict[Path, ModuleType] = {}
+
+
+def runtime_of(config_dir: Path) -> ModuleType:
+    """The generated runtime of ``config_dir``, compiled and imported once."""
+    if config_dir not in _RUNTIMES:
+        build = compile_dir(config_dir)
+        _RUNTIMES[config_dir] = imported(build, config_dir.parent / "out")
+    return _RUNTIMES[config_dir]
+
+
 def chat(proxy: str, model: str) -> httpx.Response:
     body = {"model": model, "messages": [{"role": "user", "content": "hello"}]}
     with httpx.Client(trust_env=False, timeout=60.0) as client:
@@ -265,12 +278,11 @@ def test_each_name_reaches_the_provider_as_the_lockfiles_model_id(
     for key, value in params.items():
         assert body[key] == value, key
     assert "temperature" in body or "temperature" not in params
-    # the cost the proxy reports is the lockfile's prices, per million tokens
-    costs = spec["costs"]
-    expected = (
-        Decimal(repr(costs["input"])) * PROMPT_TOKENS
-        + Decimal(repr(costs["output"])) * COMPLETION_TOKENS
-    ) / 1_000_000
+    # the cost the proxy reports is what the generated runtime's deck.cost says
+    deck = runtime_of(config_dir)
+    ref = f"${name}" if name in answers.presets else name
+    expected = deck.cost(ref, PROMPT_TOKENS, COMPLETION_TOKENS, profile="main")
+    assert expected is not None and expected > 0
     assert Decimal(response.headers["x-litellm-response-cost"]) == pytest.approx(expected)
 
 
