@@ -83,7 +83,7 @@ test-fast: $(STAMP)  ## the edit loop: no network, no mypy of generated code, no
 	$(BIN)/python -m pytest -m "not network and not mypy and not fuzz" -n auto
 
 bench: $(STAMP)  ## performance figures beside their same-run baselines; rewrites the README table
-	$(BIN)/python bench/run.py
+	PYTHONPATH=$(CURDIR) $(BIN)/python bench/run.py  # its scripts import the source tree
 
 FUZZ_RUNS ?= 50000
 FUZZ_EXAMPLES ?= 5000
@@ -96,7 +96,7 @@ mutation: $(STAMP)  ## mutmut over routing, patterns and resolve, in a copy of t
 	$(BIN)/python -m fuzz.mutation
 
 records: $(STAMP)  ## regenerate compiler/runtime/records.py from schema/deck.lock.schema.json
-	$(BIN)/python tools/gen_records.py
+	PYTHONPATH=$(CURDIR) $(BIN)/python tools/gen_records.py
 
 clean:
 	rm -rf $(VENV) $(LITELLM_VENV) .venv-pipelex-0.10 .venv-pipelex-0.92 conformance-report
