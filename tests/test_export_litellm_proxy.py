@@ -8,9 +8,6 @@ one; the cost the proxy reports is deck.cost's.  (``make litellm``.)"""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,8 +23,8 @@ import pytest
 from compiler.core.ir import ModelType
 from compiler.pipeline import compile_dir
 from conformance.compare import imported
-from tests.conftest import ROOT, run
-from tests.test_online import LITELLM, _wait_until_ready, free_port
+from tests.conftest import run
+from tests.test_online import litellm_running, require_litellm
 
 FAILING = "vendor/flaky-0"  # the model_id the fake provider always fails
 KEYS = {"PRIMARY_KEY": "sk-fake-primary-3e1", "SECONDARY_KEY": "sk-fake-secondary-9a0"}
@@ -169,51 +166,20 @@ def proxy(
     tmp_path_factory: pytest.TempPathFactory, config_dir: Path, provider: FakeProvider
 ) -> Iterator[str]:
     """The base URL of a LiteLLM proxy loaded with ``deckc export litellm``'s config.yaml."""
-    if not LITELLM.is_file():
-        reason = f"{LITELLM.relative_to(ROOT)} is missing: run `make litellm`"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    home = tmp_path_factory.mktemp("litellm-export")
-    config = home / "config.yaml"
+    require_litellm()
+    config = tmp_path_factory.mktemp("litellm-export") / "config.yaml"
     result = run("export", "litellm", "--config-dir", str(config_dir), "--out", str(config))
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith(
         "the proxy reads: PRIMARY_BASE, PRIMARY_KEY, SECONDARY_BASE, SECONDARY_KEY\n"
     )
-    port = free_port()
-    blackhole = f"http://127.0.0.1:{free_port()}"  # any request leaving loopback fails here
     env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-        "LITELLM_TELEMETRY": "False",
-        "HTTP_PROXY": blackhole,
-        "HTTPS_PROXY": blackhole,
-        "ALL_PROXY": blackhole,
-        "NO_PROXY": "127.0.0.1,localhost",
         "PRIMARY_BASE": f"{provider.base}/primary/v1",
         "SECONDARY_BASE": f"{provider.base}/secondary/v1",
         **KEYS,
     }
-    log = (home / "proxy.log").open("wb")
-    command = [str(LITELLM), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(
-        command, env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ready(process, f"{base}/health/liveliness", home / "proxy.log")
+    with litellm_running(config, env) as base:
         yield base
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=15)
-        log.close()
 
 
 _RUNTIMES: dict[Path, ModuleType] = {}

@@ -3,13 +3,14 @@ real thing against a LiteLLM proxy started on 127.0.0.1 (``make litellm`` instal
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -335,20 +336,23 @@ def proxy_config() -> str:
     return json.dumps({"model_list": entries, "general_settings": {"master_key": MASTER_KEY}})
 
 
-@pytest.fixture(scope="module")
-def litellm_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL (``http://127.0.0.1:PORT/v1``) of a LiteLLM proxy serving SERVED."""
+def require_litellm() -> None:
+    """Skip (fail, in CI) when `make litellm` has not installed the proxy."""
     if not LITELLM.is_file():
         reason = f"{LITELLM.relative_to(ROOT)} is missing: run `make litellm`"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    home = tmp_path_factory.mktemp("litellm")
-    config = home / "config.yaml"  # JSON is YAML
-    config.write_text(proxy_config())
+
+
+@contextlib.contextmanager
+def litellm_running(config: Path, env: Mapping[str, str] = {}) -> Iterator[str]:
+    """The base URL (``http://127.0.0.1:PORT``) of a LiteLLM proxy loaded with ``config``, run
+    in its directory with ``env`` and no way out of loopback; stopped on exit."""
+    home = config.parent
     port = free_port()
     blackhole = f"http://127.0.0.1:{free_port()}"  # any outbound request fails here
-    env = {
+    full_env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(home),
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
@@ -357,16 +361,22 @@ def litellm_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HTTPS_PROXY": blackhole,
         "ALL_PROXY": blackhole,
         "NO_PROXY": "127.0.0.1,localhost",
+        **env,
     }
     log = (home / "proxy.log").open("wb")
     command = [str(LITELLM), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
-        command, env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        env=full_env,
+        cwd=home,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(process, f"{base}/health/liveliness", home / "proxy.log")
-        yield f"{base}/v1"
+        yield base
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -376,6 +386,16 @@ def litellm_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=15)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def litellm_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL (``http://127.0.0.1:PORT/v1``) of a LiteLLM proxy serving SERVED."""
+    require_litellm()
+    config = tmp_path_factory.mktemp("litellm") / "config.yaml"  # JSON is YAML
+    config.write_text(proxy_config())
+    with litellm_running(config) as base:
+        yield f"{base}/v1"
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
