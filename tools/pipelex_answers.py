@@ -75,6 +75,7 @@ from tools.pipelex_common import (
     argument_parser,
     error_answer,
     isolate_environment,
+    write_report,
 )
 
 PIPELEX_VERSION = "0.92.2"
@@ -558,20 +559,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         os.chdir(cwd)
         shutil.rmtree(scratch, ignore_errors=True)
-    text = json.dumps(report, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    finished = time.perf_counter()
-    boots = sum(len(directory["profiles"]) for directory in report["directories"].values())
-    sys.stderr.write(
-        f"pipelex {report['pipelex_version']}: import {imported - started:.2f} s, "
-        f"{boots} boot(s) in {finished - imported:.2f} s\n"
-    )
-    if report["pipelex_version"] != PIPELEX_VERSION:
-        sys.stderr.write(f"warning: this tool was written against pipelex {PIPELEX_VERSION}\n")
+    seconds = (started, imported, time.perf_counter())
+    write_report(report, output, seconds=seconds, written_against=PIPELEX_VERSION)
     return 0
 
 

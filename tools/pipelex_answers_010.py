@@ -98,7 +98,6 @@ from __future__ import annotations
 import filecmp
 import importlib
 import io
-import json
 import logging
 import os
 import re
@@ -121,6 +120,7 @@ from tools.pipelex_common import (
     argument_parser,
     error_answer,
     isolate_environment,
+    write_report,
 )
 
 PIPELEX_VERSION = "0.10.2"
@@ -508,22 +508,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         os.chdir(cwd)
         shutil.rmtree(scratch, ignore_errors=True)
-    text = json.dumps(report, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
     finished = time.perf_counter()
     if args.timings:
         for label, profile, seconds in timings:
             sys.stderr.write(f"  {label} / {profile}: {seconds * 1000:.1f} ms\n")
-    sys.stderr.write(
-        f"pipelex {report['pipelex_version']}: import {imported - started:.2f} s, "
-        f"{len(timings)} boot(s) in {finished - imported:.2f} s\n"
+    write_report(
+        report, output, seconds=(started, imported, finished), written_against=PIPELEX_VERSION
     )
-    if report["pipelex_version"] != PIPELEX_VERSION:
-        sys.stderr.write(f"warning: this tool was written against pipelex {PIPELEX_VERSION}\n")
     return 0
 
 

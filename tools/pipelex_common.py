@@ -7,7 +7,9 @@ runs in its own Pipelex virtualenv.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,3 +99,28 @@ def isolate_environment(scratch: Path, removed: Iterable[str], set_: Mapping[str
     os.environ["PIPELEX_HOME"] = str(scratch / "pipelex-home")
     os.chdir(home)
     return home
+
+
+def write_report(
+    report: Mapping[str, Any],
+    output: Path | None,
+    *,
+    seconds: tuple[float, float, float],
+    written_against: str,
+) -> None:
+    """Write ``report`` as JSON to ``output`` (stdout when None), then say on stderr what the
+    run cost: ``seconds`` = (started, Pipelex imported, finished), and one boot per profile."""
+    text = json.dumps(report, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    started, imported, finished = seconds
+    boots = sum(len(directory["profiles"]) for directory in report["directories"].values())
+    sys.stderr.write(
+        f"pipelex {report['pipelex_version']}: import {imported - started:.2f} s, "
+        f"{boots} boot(s) in {finished - imported:.2f} s\n"
+    )
+    if report["pipelex_version"] != written_against:
+        sys.stderr.write(f"warning: this tool was written against pipelex {written_against}\n")
