@@ -272,6 +272,7 @@ def test_render_writes_the_data_modules_beside_the_copied_runtime() -> None:
         "_runtime/_index.py",
         "_runtime/_backends.py",
         "_runtime/_deck_llm.py",
+        "_runtime/_deck_llm_candidates.py",
         "_runtime/_handles_llm_0.py",
         "_runtime/_handles_llm_0_p0.py",
         "_runtime/_handles_llm_0_p1.py",
@@ -298,7 +299,7 @@ def test_generated_modules_name_the_origin_and_only_the_index_holds_the_hash() -
     build, files = rendered()
     copied = {f"_runtime/{name}" for name in runtime_sources()}
     generated = sorted(set(files) - copied - {"deck.lock.json"})
-    assert len(generated) == 10  # index, deck, backends, specs, handles + one row per profile
+    assert len(generated) == 11  # index, deck, its candidates, backends, specs, handles + rows
     for path in generated:
         assert files[path].startswith(HEADER), path
     assert [p for p, text in files.items() if build.lock_sha256 in text] == ["_runtime/_index.py"]

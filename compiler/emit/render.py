@@ -75,6 +75,7 @@ def render(lock: Lockfile, lock_text: str, lock_sha256: str, origin: Origin) -> 
         files[f"{data}{name}"] = page("_copied.j2", source=name) + source
     for deck in view.decks:
         files[f"{data}{deck.module}.py"] = page("_deck.py.j2", deck=deck)
+        files[f"{data}{deck.module}_candidates.py"] = page("_candidates.py.j2", deck=deck)
         for section in deck.handle_sections:
             files[f"{data}{section.module}.py"] = page(
                 "_handles.py.j2", section=section, model_type=deck.model_type

@@ -501,7 +501,7 @@ def candidates(
         kind, name = references.parse(first.target)
     if kind in (references.ALIAS, references.WATERFALL):
         name = references.spell(kind, name)
-    table = _deck(model_type)
+    table = _section(_check_type(model_type) + "_candidates")  # imported on the first call
     at = _position(table.CANDIDATE_NAMES, name)
     found: tuple[tuple[int, tuple[str, ...]], ...] = (
         () if at is None else table.CANDIDATE_ENTRIES[PROFILES.index(first.profile)][at]

@@ -49,16 +49,6 @@ EXPLICIT_ENTRIES: tuple[tuple[Entry, ...], ...] = (
     (),  # "native"
 )
 
-# Failover: the handles (bare, or `@alias` / `~waterfall`) with more than one candidate under some
-# profile (sorted), and per profile, in PROFILES order, their candidates: every entry of their
-# fallback chains available under that profile, in order, as (the index of the spec, the names
-# followed); the first is the handle's answer.  A handle not listed has its answer alone.
-CANDIDATE_NAMES: tuple[str, ...] = ("@llm_to_engineer", "@say \"hi\" \\ \xfcn\xef", "llm_to_engineer", "say \"hi\" \\ \xfcn\xef")
-CANDIDATE_ENTRIES: tuple[tuple[tuple[tuple[int, tuple[str, ...]], ...], ...], ...] = (
-    (((1, ("llm_to_engineer", "gemini-2.5-pro")),), ((1, ("say \"hi\" \\ \xfcn\xef", "llm_to_engineer", "gemini-2.5-pro")),), ((1, ("llm_to_engineer", "gemini-2.5-pro")),), ((1, ("say \"hi\" \\ \xfcn\xef", "llm_to_engineer", "gemini-2.5-pro")),)),  # "google_only"
-    (((0, ("llm_to_engineer", "claude-4.1-opus")), (1, ("llm_to_engineer", "gemini-2.5-pro"))), ((0, ("say \"hi\" \\ \xfcn\xef", "llm_to_engineer", "claude-4.1-opus")), (1, ("say \"hi\" \\ \xfcn\xef", "llm_to_engineer", "gemini-2.5-pro"))), ((0, ("llm_to_engineer", "claude-4.1-opus")), (1, ("llm_to_engineer", "gemini-2.5-pro"))), ((0, ("say \"hi\" \\ \xfcn\xef", "llm_to_engineer", "claude-4.1-opus")), (1, ("say \"hi\" \\ \xfcn\xef", "llm_to_engineer", "gemini-2.5-pro")))),  # "native"
-)
-
 # the fields of the record of a choice naming a model (its family's defaults), or None: the
 # handle's own record
 CHOICE_SETTINGS: Any = None
