@@ -22,11 +22,13 @@ if TYPE_CHECKING:
 LOCKFILE = "deck.lock.json"
 
 
-@cache
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """A Jinja2 environment over templates/, as every deckc template is written: undefined
+    names are errors, block tags leave no blank lines, nothing is escaped (the outputs are code
+    and TOML, not HTML)."""
     import jinja2  # when rendering: commands that only check hashes need not pay its import
 
-    env = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -34,6 +36,11 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = template_environment()
     env.filters["py"] = py_literal
     return env
 

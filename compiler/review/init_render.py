@@ -14,7 +14,7 @@ from json.encoder import encode_basestring
 from typing import TYPE_CHECKING
 
 from ..core.naming import format_key, format_key_path
-from ..core.resources import templates_dir
+from ..emit.render import template_environment
 
 if TYPE_CHECKING:
     import jinja2
@@ -72,16 +72,7 @@ def toml_value(value: object) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
+    env = template_environment()
     env.filters["toml"] = toml_value
     env.filters["toml_key"] = format_key
     env.filters["toml_path"] = format_key_path
