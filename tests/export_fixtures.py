@@ -62,7 +62,10 @@ MODELS = {
     "anthropic": [("claude", "anthropic", "claude-sonnet-4-20250514", "3", "15")],
     "azure_openai": [("azure-4o", "azure_openai", "my-gpt4o-deployment", "2.5", "10")],
     "bedrock": [("bedrock-claude", "bedrock_anthropic", "anthropic.claude-3-sonnet", "3", "15")],
-    "vertexai": [("vertex-gemini", "vertexai", "gemini-2.5-pro", "1.25", "10")],
+    "vertexai": [
+        ("vertex-gemini", "vertexai", "gemini-2.5-pro", "1.25", "10"),
+        ("vertex-llama", "openai", "meta/llama-3.1-70b-instruct-maas", "0.72", "0.72"),
+    ],
     "google": [("gemini-flash", "google", "gemini-2.5-flash", "0.3", "2.5")],
     "mistral": [("mistral-large", "mistral", "mistral-large-latest", "2", "6")],
     "groq": [("llama-groq", "openai", "llama-3.3-70b-versatile", "0.59", "0.79")],

@@ -378,7 +378,7 @@ def test_validate_writes_nothing_and_reports_missing_outputs(project: Path) -> N
     assert "generated/deck.manifest.json: warning: missing" in result.stderr
     assert result.stdout.endswith("; generated is missing or incomplete\n")
     assert (
-        ".pipelex/inference/backends.toml:15:1: openai.api_key: note: backend `openai` "
+        ".pipelex/inference/backends.toml:20:1: openai.api_key: note: backend `openai` "
         "needs environment variable OPENAI_API_KEY (for api_key), which is not set"
     ) in result.stderr
 

@@ -44,6 +44,8 @@ def deployments(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ("azure_openai/azure-4o", "azure/my-gpt4o-deployment", "os.environ/AZURE_API_BASE"),
         ("bedrock/bedrock-claude", "bedrock/anthropic.claude-3-sonnet", None),
         ("vertexai/vertex-gemini", "vertex_ai/gemini-2.5-pro", None),
+        # a Model Garden model Pipelex calls with its OpenAI SDK is LiteLLM's vertex_ai/ too
+        ("vertexai/vertex-llama", "vertex_ai/meta/llama-3.1-70b-instruct-maas", None),
         ("google/gemini-flash", "gemini/gemini-2.5-flash", None),
         ("mistral/mistral-large", "mistral/mistral-large-latest", "https://api.mistral.ai/v1"),
         ("groq/llama-groq", "groq/llama-3.3-70b-versatile", "https://api.groq.com/openai/v1"),
@@ -102,7 +104,28 @@ def test_every_variable_is_listed_and_a_default_is_written_with_a_note(lock: Loc
         "[mistral] endpoint: `${MISTRAL_API_BASE:-https://api.mistral.ai/v1}` is written as its "
         "default `https://api.mistral.ai/v1` (LiteLLM's os.environ/ has no default, and an unset "
         "one becomes None: LiteLLM issue #6332); the proxy does not read MISTRAL_API_BASE: edit "
-        "the default to change it"
+        "the default, or pass --set MISTRAL_API_BASE=VALUE, to change it"
+    ]
+
+
+def test_set_gives_a_variable_its_value_now(lock: Lockfile) -> None:
+    settings = {"MISTRAL_API_BASE": "http://127.0.0.1:9/mistral", "GATEWAY_BASE": "http://gw"}
+    exported = export(lock, settings=settings)
+    found = deployments(exported.config)
+    assert (
+        found["mistral/mistral-large"]["litellm_params"]["api_base"] == settings["MISTRAL_API_BASE"]
+    )
+    assert found["gateway/gw-mini"]["litellm_params"]["api_base"] == "http://gw"
+    assert "GATEWAY_BASE" not in exported.variables and "GATEWAY_KEY" in exported.variables
+    assert exported.notes == []  # the default is not written: no note about it
+
+
+def test_set_never_writes_a_credential_and_an_unread_name_is_refused(lock: Lockfile) -> None:
+    with pytest.raises(ExportRefused) as refused:
+        export(lock, settings={"GROQ_API_KEY": "gsk-live-1", "GATEWAY_BASS": "http://gw"})
+    assert [str(r) for r in refused.value.refusals] == [
+        "[groq] api_key: `${GROQ_API_KEY}`: --set never writes a credential into the config",
+        "--set GATEWAY_BASS: no exported setting of profile all reads GATEWAY_BASS",
     ]
 
 
@@ -123,7 +146,7 @@ def test_aliases_fallbacks_and_presets(lock: Lockfile) -> None:
     assert cheap["litellm_params"]["max_tokens"] == 512
     # one deployment per served handle, never a wildcard
     names = [d["model_name"] for d in config["model_list"]]
-    assert len(names) == len(set(names)) == 14 + 2
+    assert len(names) == len(set(names)) == 15 + 2
     assert not any("*" in d["litellm_params"]["model"] for d in config["model_list"])
 
 
@@ -207,7 +230,92 @@ def test_an_openai_compatible_backend_without_endpoint_is_refused(tmp_path: Path
     found = refusals(tmp_path, 'endpoint = "${GATEWAY_BASE}"\n', "")
     assert found == [
         "[gateway] gw-mini: backend `gateway` declares no endpoint: LiteLLM would send its "
-        "requests to api.openai.com"
+        'requests to api.openai.com; add endpoint = "https://..." to [gateway]'
+    ]
+
+
+CONSTRAINED = {  # pipelex-0.92, whose models may list constraints
+    "backends.toml": '[gw]\nendpoint = "${GW_BASE}"\napi_key = "${GW_KEY}"\n',
+    "backends/gw.toml": """\
+[defaults]
+sdk = "openai"
+inputs = ["text"]
+outputs = ["text"]
+
+[plain]
+model_id = "plain-1"
+
+[fixed]
+model_id = "fixed-1"
+valued_constraints = { fixed_temperature = 1 }
+
+[double]
+model_id = "double-1"
+listed_constraints = ["temperature_must_be_multiplied_by_2"]
+
+[none]
+model_id = "none-1"
+listed_constraints = ["temperature_unsupported"]
+""",
+    "routing_profiles.toml": """\
+active = "main"
+
+[profiles.main]
+description = "one gateway"
+default = "gw"
+""",
+    "deck/1_llm_deck.toml": """\
+[llm.choice_defaults]
+default_temperature = 0.5
+for_text = "plain"
+for_object = "plain"
+
+[extract]
+choice_default = "plain"
+
+[img_gen]
+default_quality = "medium"
+choice_default = "plain"
+
+[search]
+choice_default = "plain"
+
+[llm.presets]
+p-plain = { model = "plain", temperature = 0.3 }
+p-fixed = { model = "fixed", temperature = 0.3 }
+p-double = { model = "double", temperature = 0.3 }
+p-none = { model = "none", temperature = 0.3 }
+""",
+}
+
+
+def test_a_presets_temperature_follows_its_models_constraints(tmp_path: Path) -> None:
+    """The runtime's rule, which sdk_arguments applies too: the presets all say 0.3."""
+    for name, text in CONSTRAINED.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found = deployments(export(compile_dir(tmp_path).lock).config)
+    sent = {
+        name: found[f"gw/{name}#p-{name}"]["litellm_params"].get("temperature")
+        for name in ("plain", "fixed", "double", "none")
+    }
+    assert sent == {"plain": 0.3, "fixed": 1.0, "double": 0.6, "none": None}
+
+
+def test_pipelex_inference_without_endpoint_is_refused_with_its_url(tmp_path: Path) -> None:
+    root = write_providers(tmp_path / "inference")
+    backends = root / "backends.toml"
+    text = backends.read_text().replace('endpoint = "${GATEWAY_BASE}"\n', "")
+    backends.write_text(text.replace("[gateway]", "[pipelex_inference]"))
+    (root / "backends" / "gateway.toml").rename(root / "backends" / "pipelex_inference.toml")
+    profiles = root / "routing_profiles.toml"
+    profiles.write_text(profiles.read_text().replace('"gateway"', '"pipelex_inference"'))
+    with pytest.raises(ExportRefused) as refused:
+        export(compile_dir(root).lock)
+    assert [str(r) for r in refused.value.refusals] == [
+        "[pipelex_inference] gw-mini: backend `pipelex_inference` declares no endpoint: LiteLLM "
+        'would send its requests to api.openai.com; add endpoint = "https://inference.pipelex.com'
+        '/v1" to [pipelex_inference]'
     ]
 
 
@@ -224,7 +332,7 @@ def test_the_command_writes_the_checked_config(providers: Path, tmp_path: Path) 
     result = run("export", "litellm", "--config-dir", str(providers), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(
-        f"deckc: wrote {out.as_posix()} (16 deployment(s), profile all)"
+        f"deckc: wrote {out.as_posix()} (17 deployment(s), profile all)"
     )
     assert "the proxy reads: ANTHROPIC_API_KEY, AWS_REGION," in result.stdout
     assert result.stderr.startswith("note: [mistral] endpoint:")

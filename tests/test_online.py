@@ -83,6 +83,16 @@ def test_expand_follows_the_runtime_rules() -> None:
     assert expand("x${A}${B}", {}) == ("x", ["A", "B"])
 
 
+def test_a_backend_without_endpoint_deckc_knows_no_listing_of_is_named() -> None:
+    lock = gateway_lock(**{"backends.toml": '[gateway]\napi_key = "${GATEWAY_KEY}"\n'})
+    findings = probe_backends(lock, ENV, transport=httpx.MockTransport(refuse))
+    assert [str(f) for f in findings] == [
+        "backends.toml:1:1: gateway: note: backend `gateway` not probed: it has no endpoint and "
+        "deckc knows no models-listing URL for it\n"
+        '  hint: add `endpoint = "${...}"` to [gateway] to have it checked'
+    ]
+
+
 def test_unset_credentials_are_named_and_nothing_is_called() -> None:
     findings = probe_backends(gateway_lock(), {}, transport=httpx.MockTransport(refuse))
     assert [str(f) for f in findings] == [
@@ -98,10 +108,19 @@ def test_the_example_knows_each_providers_listing() -> None:
         name: f"{CANARY}-{name}"
         for backend in build.lock.backends.values()
         for name in backend.env_vars
-    } | {"AZURE_API_BASE": "https://res.openai.azure.com", "MISTRAL_API_BASE": ""}
+    } | {"AZURE_API_BASE": "https://res.openai.azure.com"}
+    for defaulted in ("MISTRAL_API_BASE", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"):
+        env[defaulted] = ""  # empty: the endpoint's default applies
+    env["PIPELEX_INFERENCE_BASE_URL"] = ""
     probes, findings = plan(build.resolved, env)
     requests = {p.backend: (p.api.value, p.url, dict(p.headers), dict(p.params)) for p in probes}
     assert requests == {
+        "pipelex_inference": (
+            "openai",
+            "https://inference.pipelex.com/v1/models",
+            {"Authorization": f"Bearer {CANARY}-PIPELEX_INFERENCE_API_KEY"},
+            {},
+        ),
         "openai": (
             "openai",
             "https://api.openai.com/v1/models",
@@ -134,10 +153,7 @@ def test_the_example_knows_each_providers_listing() -> None:
         ),
     }
     assert [str(f) for f in findings] == [
-        "backends.toml:8:1: pipelex_inference: note: backend `pipelex_inference` not probed: it "
-        "has no endpoint and deckc knows no models-listing URL for it\n"
-        '  hint: add `endpoint = "${...}"` to [pipelex_inference] to have it checked',
-        "backends.toml:40:1: vertexai: note: backend `vertexai` not probed: Vertex AI needs a "
+        "backends.toml:46:1: vertexai: note: backend `vertexai` not probed: Vertex AI needs a "
         "Google Cloud service account",
     ]
     assert all(f.severity is Severity.INFO for f in findings)

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..core.ir import ModelType
+from ..core.ir import ModelType, is_secret_key
 from ..emit.lock import Answers, Backend, Deck, Lockfile, Resolution
 from ..runtime import envvars, references
+from ..runtime.sdk import sent_temperature
 
 __all__ = ["ENV_PREFIX", "Export", "ExportRefused", "export", "prefix_of"]
 
@@ -38,6 +39,8 @@ PER_TOKEN = Decimal(1_000_000)  # deckc's costs are USD per million tokens
 # The LiteLLM provider prefix of a backend, by backend name first (providers that Pipelex calls
 # through its OpenAI SDK), then by SDK.  ``None``: ``openai/`` with an explicit ``api_base``.
 BY_BACKEND: Mapping[str, str] = {
+    "vertexai": "vertex_ai/",  # Gemini, Claude and Model Garden models alike
+    "bedrock": "bedrock/",
     "groq": "groq/",
     "xai": "xai/",
     "ollama": "ollama_chat/",
@@ -62,7 +65,9 @@ PREFIXES = frozenset({*BY_BACKEND.values(), *BY_SDK.values()})
 # an endpoint); any other backend speaking an OpenAI-style SDK needs one.
 OWN_URL = frozenset({"openai", "anthropic", "mistral", "google", "groq", "xai", "openrouter"})
 OWN_URL |= {"huggingface", "azure_openai", "vertexai", "bedrock"}
-KNOWN_ENDPOINTS: Mapping[str, str] = {"pipelex_inference": "https://inference.pipelex.com/v1"}
+# The endpoint to suggest when a backend of this name declares none (never assumed: Pipelex's
+# own configuration writes it, and an OpenAI client without one goes to api.openai.com).
+SUGGESTED_ENDPOINTS: Mapping[str, str] = {"pipelex_inference": "https://inference.pipelex.com/v1"}
 # Backend options LiteLLM takes in litellm_params, under its own names.
 OPTIONS: Mapping[str, str] = {
     "aws_region": "aws_region_name",
@@ -71,7 +76,6 @@ OPTIONS: Mapping[str, str] = {
     "gcp_credentials_file_path": "vertex_credentials",
     "organization": "organization",
 }
-SECRET_KEYS = frozenset({"api_key"})
 PRESET_PARAMS = ("temperature", "max_tokens", "reasoning_effort")
 
 
@@ -112,9 +116,11 @@ def per_token(per_million: float | int) -> Decimal:
 
 
 class _Exporter:
-    def __init__(self, lock: Lockfile, profile: str) -> None:
+    def __init__(self, lock: Lockfile, profile: str, settings: Mapping[str, str]) -> None:
         self.lock = lock
         self.profile = profile
+        self.settings = settings
+        self.settings_used: set[str] = set()
         self.refusals: list[Refusal] = []
         self.variables: dict[str, None] = {}
         self.notes: list[str] = []
@@ -130,14 +136,22 @@ class _Exporter:
             self.refuse(where, f"`{raw}` mixes text and references; LiteLLM reads one variable")
             return None
         ref = refs[0]
+        given = [name for name in ref.names if name in self.settings]
+        if given:
+            self.settings_used.add(given[0])
+            if is_secret_key(key):
+                self.refuse(where, f"`{raw}`: --set never writes a credential into the config")
+                return None
+            return self.settings[given[0]]
         if ref.default is not None:
-            if key in SECRET_KEYS:
+            if is_secret_key(key):
                 self.refuse(where, f"`{raw}`: a default key would be written into the config")
                 return None
             self.notes.append(
                 f"{where}: `{raw}` is written as its default `{ref.default}` (LiteLLM's "
                 "os.environ/ has no default, and an unset one becomes None: LiteLLM issue "
-                f"#6332); the proxy does not read {ref.names[0]}: edit the default to change it"
+                f"#6332); the proxy does not read {ref.names[0]}: edit the default, or pass --set "
+                f"{ref.names[0]}=VALUE, to change it"
             )
             return ref.default
         if len(ref.parts) != 1:
@@ -164,17 +178,18 @@ class _Exporter:
             return None
         params: dict[str, Any] = {"model": prefix + str(spec.get("model_id", handle))}
         refs = backend.credential_refs
-        endpoint = refs.get("endpoint") or KNOWN_ENDPOINTS.get(backend.name)
+        endpoint = refs.get("endpoint")
         if endpoint is not None:
             base = self.value(f"[{backend.name}] endpoint", "endpoint", endpoint)
             if prefix == "ollama_chat/" and isinstance(base, str):
                 base = base.removesuffix("/").removesuffix("/v1")  # LiteLLM adds /api/chat
             params["api_base"] = base
         elif backend.name not in OWN_URL and prefix in ("openai/", "openai/responses/"):
+            suggested = SUGGESTED_ENDPOINTS.get(backend.name, "https://...")
             self.refuse(
                 where,
                 f"backend `{backend.name}` declares no endpoint: LiteLLM would send its "
-                "requests to api.openai.com",
+                f'requests to api.openai.com; add endpoint = "{suggested}" to [{backend.name}]',
             )
         elif prefix == "ollama_chat/":
             self.refuse(where, "an Ollama backend needs an explicit endpoint")
@@ -240,14 +255,36 @@ def _next_targets(
     return targets
 
 
-def export(lock: Lockfile, profile: str | None = None) -> Export:
+def _preset_params(values: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters a preset's model group carries: its temperature as the call sends it to
+    this model (the runtime's rule, :func:`~deckc.runtime.sdk.sent_temperature`), its
+    ``max_tokens`` and ``reasoning_effort`` (``"auto"`` leaves the choice to the SDK: not sent)."""
+    params: dict[str, Any] = {}
+    for key in PRESET_PARAMS:
+        value = values.get(key)
+        if not isinstance(value, (bool, type(None))) and value != "auto":
+            params[key] = value
+    temperature = sent_temperature(
+        params.pop("temperature", None),
+        spec.get("listed_constraints") or (),
+        spec.get("valued_constraints") or {},
+    )
+    return params if temperature is None else {"temperature": temperature, **params}
+
+
+def export(
+    lock: Lockfile, profile: str | None = None, settings: Mapping[str, str] | None = None
+) -> Export:
     """The LiteLLM proxy configuration of ``profile`` (the active one when None); raises
-    :class:`ExportRefused` with every reason when part of it cannot be expressed."""
+    :class:`ExportRefused` with every reason when part of it cannot be expressed.
+
+    ``settings`` (``--set NAME=VALUE``) gives variables their value now: a setting that reads one
+    is written with it (an endpoint per deployment environment, say), never a credential."""
     name = lock.active_profile if profile is None else profile
     if name not in lock.profiles:
         known = ", ".join(lock.profiles) or "none"
         raise ExportRefused([Refusal(f"--profile {name}", f"no such profile (profiles: {known})")])
-    out = _Exporter(lock, name)
+    out = _Exporter(lock, name, settings or {})
     answers, deck = _answers(lock, name)
     served = {h: r.backend for h, r in sorted(answers.routing.items()) if r.backend is not None}
     model_list = [d for h, b in served.items() if (d := out.deployment(h, b, h)) is not None]
@@ -288,13 +325,11 @@ def export(lock: Lockfile, profile: str | None = None) -> Export:
         entry = out.deployment(group, resolution.backend, resolution.model, group)
         if entry is None:
             continue
-        values = deck.presets.get(preset, {})
-        for key in PRESET_PARAMS:
-            value = values.get(key)
-            # "auto" leaves the choice to the SDK: nothing is sent
-            if not isinstance(value, (bool, type(None))) and value != "auto":
-                entry["litellm_params"][key] = value
+        spec = lock.spec(ModelType.LLM, resolution.backend, resolution.model)
+        entry["litellm_params"].update(_preset_params(deck.presets.get(preset, {}), spec))
         model_list.append(entry)
+    for unused in sorted(set(settings or {}) - out.settings_used):
+        out.refuse(f"--set {unused}", f"no exported setting of profile {name} reads {unused}")
     if out.refusals:
         raise ExportRefused(list(dict.fromkeys(out.refusals)))
     router: dict[str, Any] = {"model_group_alias": group_alias}

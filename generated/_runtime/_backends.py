@@ -12,12 +12,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 BACKENDS: tuple[tuple[str, Any], ...] = (
-    ("anthropic", (..., "credential_refs", (..., "api_key", "${ANTHROPIC_API_KEY}"), "display_name", None, "enabled", True, "env_vars", ("ANTHROPIC_API_KEY",), "name", "anthropic", "options", (...,), "order", 2)),
+    ("anthropic", (..., "credential_refs", (..., "api_key", "${ANTHROPIC_API_KEY}", "endpoint", "${ANTHROPIC_BASE_URL:-https://api.anthropic.com}"), "display_name", None, "enabled", True, "env_vars", ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"), "name", "anthropic", "options", (...,), "order", 2)),
     ("azure_openai", (..., "credential_refs", (..., "api_key", "${AZURE_API_KEY}", "api_version", "${AZURE_API_VERSION}", "endpoint", "${AZURE_API_BASE}"), "display_name", None, "enabled", True, "env_vars", ("AZURE_API_BASE", "AZURE_API_KEY", "AZURE_API_VERSION"), "name", "azure_openai", "options", (...,), "order", 3)),
     ("bedrock", (..., "credential_refs", (...,), "display_name", "Amazon Bedrock", "enabled", False, "env_vars", ("AWS_REGION",), "name", "bedrock", "options", (..., "aws_region", "${AWS_REGION}"), "order", 7)),
     ("google", (..., "credential_refs", (..., "api_key", "${GOOGLE_API_KEY}"), "display_name", "Google AI (Gemini API)", "enabled", True, "env_vars", ("GOOGLE_API_KEY",), "name", "google", "options", (...,), "order", 5)),
     ("mistral", (..., "credential_refs", (..., "api_key", "${MISTRAL_API_KEY}", "endpoint", "${MISTRAL_API_BASE:-https://api.mistral.ai/v1}"), "display_name", "Mistral AI", "enabled", True, "env_vars", ("MISTRAL_API_BASE", "MISTRAL_API_KEY"), "name", "mistral", "options", (...,), "order", 4)),
-    ("openai", (..., "credential_refs", (..., "api_key", "${OPENAI_API_KEY}"), "display_name", None, "enabled", True, "env_vars", ("OPENAI_API_KEY",), "name", "openai", "options", (...,), "order", 1)),
-    ("pipelex_inference", (..., "credential_refs", (..., "api_key", "${PIPELEX_INFERENCE_API_KEY}"), "display_name", None, "enabled", True, "env_vars", ("PIPELEX_INFERENCE_API_KEY",), "name", "pipelex_inference", "options", (...,), "order", 0)),
+    ("openai", (..., "credential_refs", (..., "api_key", "${OPENAI_API_KEY}", "endpoint", "${OPENAI_BASE_URL:-https://api.openai.com/v1}"), "display_name", None, "enabled", True, "env_vars", ("OPENAI_API_KEY", "OPENAI_BASE_URL"), "name", "openai", "options", (...,), "order", 1)),
+    ("pipelex_inference", (..., "credential_refs", (..., "api_key", "${PIPELEX_INFERENCE_API_KEY}", "endpoint", "${PIPELEX_INFERENCE_BASE_URL:-https://inference.pipelex.com/v1}"), "display_name", None, "enabled", True, "env_vars", ("PIPELEX_INFERENCE_API_KEY", "PIPELEX_INFERENCE_BASE_URL"), "name", "pipelex_inference", "options", (...,), "order", 0)),
     ("vertexai", (..., "credential_refs", (...,), "display_name", "Google Vertex AI", "enabled", True, "env_vars", ("GCP_CREDENTIALS_FILE_PATH", "GCP_LOCATION", "GCP_PROJECT_ID"), "name", "vertexai", "options", (..., "gcp_credentials_file_path", "${GCP_CREDENTIALS_FILE_PATH}", "gcp_location", "${GCP_LOCATION}", "gcp_project_id", "${GCP_PROJECT_ID}"), "order", 6)),
 )

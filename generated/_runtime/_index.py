@@ -8,7 +8,7 @@ modules (beside this one) that hold the tables, imported on first use (see looku
 
 from __future__ import annotations
 
-LOCK_SHA256: str = "59575e884efe19a4c4561ffed1a58e5b29ae60618911b21c1786e7d819fde5ba"
+LOCK_SHA256: str = "1100f56d4a22d17f5097702ff79ee335b76652ddd55c771ade855330e6ecbe52"
 PROFILES: tuple[str, ...] = ("all_pipelex", "azure_first", "direct", "mixed")
 DEFAULT_PROFILE: str = "all_pipelex"
 MODEL_TYPES: tuple[str, ...] = ("llm",)

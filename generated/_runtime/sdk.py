@@ -37,10 +37,10 @@ from .records import HandleRecord, PresetRecord
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Container, Mapping
     from typing import Any
 
-__all__ = ["SdkArguments", "sdk_arguments"]
+__all__ = ["SdkArguments", "sdk_arguments", "sent_temperature"]
 
 OPENAI_CHAT = ("openai", "azure_openai")
 OPENAI_RESPONSES = ("openai_responses", "azure_openai_responses")
@@ -78,19 +78,28 @@ class SdkArguments:
         )
 
 
-def temperature_of(record: HandleRecord | PresetRecord) -> float | None:
-    """The temperature the call sends: the preset's, doubled for a model listing
-    ``temperature_must_be_multiplied_by_2``, replaced by the model's ``fixed_temperature`` (a
-    handle's too); None (not sent) when unset or for a model listing
-    ``temperature_unsupported``."""
-    listed = record.spec.listed_constraints or ()
+def sent_temperature(
+    temperature: float | None, listed: Container[str], valued: Mapping[str, Any]
+) -> float | None:
+    """The temperature a call sends for a model with these constraints: ``temperature``,
+    doubled for a model listing ``temperature_must_be_multiplied_by_2``, replaced by its
+    ``fixed_temperature``; None (not sent) when unset or for a model listing
+    ``temperature_unsupported``.  The one rule, shared with ``deckc export litellm``."""
     if "temperature_unsupported" in listed:
         return None
-    temperature = record.temperature if isinstance(record, PresetRecord) else None
     if temperature is not None and "temperature_must_be_multiplied_by_2" in listed:
         temperature = temperature * 2
-    fixed = (record.spec.valued_constraints or {}).get("fixed_temperature")
+    fixed = valued.get("fixed_temperature")
     return temperature if fixed is None else float(fixed)
+
+
+def temperature_of(record: HandleRecord | PresetRecord) -> float | None:
+    """The temperature a call with ``record`` sends (a handle's: its fixed one, if any)."""
+    temperature = record.temperature if isinstance(record, PresetRecord) else None
+    spec = record.spec
+    return sent_temperature(
+        temperature, spec.listed_constraints or (), spec.valued_constraints or {}
+    )
 
 
 def _headers(
