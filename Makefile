@@ -16,16 +16,22 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The LiteLLM proxy that tests/test_online.py starts on 127.0.0.1, in a virtualenv of its own
-# (its many pins must not disturb deckc's); about a minute to install, once.
-LITELLM_VERSION := 1.74.0
+# (its many pins must not disturb deckc's); about a minute to install, once.  prisma, which
+# litellm[proxy] leaves out, is there because the proxy imports it to classify any failed
+# authentication: without it a request with no key is answered 500, not 401 (LiteLLM issue #35457).
+# google-auth is what a proxy serving Vertex AI needs to turn a service account into tokens.
+LITELLM_VERSION := 1.108.7
+PRISMA_VERSION := 0.15.0
+GOOGLE_AUTH_VERSION := 2.63.0
 LITELLM_VENV := .venv-litellm
-LITELLM_STAMP := $(LITELLM_VENV)/.installed-$(LITELLM_VERSION)
+LITELLM_STAMP := $(LITELLM_VENV)/.installed-$(LITELLM_VERSION)-prisma-$(PRISMA_VERSION)-google-auth-$(GOOGLE_AUTH_VERSION)
 
 $(LITELLM_STAMP):
 	rm -rf $(LITELLM_VENV)
 	$(PYTHON) -m venv $(LITELLM_VENV)
 	$(LITELLM_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LITELLM_VENV)/bin/python -m pip install --quiet 'litellm[proxy]==$(LITELLM_VERSION)'
+	$(LITELLM_VENV)/bin/python -m pip install --quiet 'litellm[proxy]==$(LITELLM_VERSION)' \
+	  'prisma==$(PRISMA_VERSION)' 'google-auth==$(GOOGLE_AUTH_VERSION)'
 	touch $(LITELLM_STAMP)
 
 litellm: $(LITELLM_STAMP)  ## the LiteLLM proxy for the `validate --online` integration test

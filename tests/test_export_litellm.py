@@ -39,7 +39,7 @@ def deployments(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     ("deployment_id", "model", "api_base"),
     [
         ("openai/gpt-4o", "openai/gpt-4o", None),
-        ("openai/gpt-5", "openai/responses/gpt-5", None),
+        ("openai/gpt-5", "openai/gpt-5", None),  # model_info mode "responses": see below
         ("anthropic/claude", "anthropic/claude-sonnet-4-20250514", None),
         ("azure_openai/azure-4o", "azure/my-gpt4o-deployment", "os.environ/AZURE_API_BASE"),
         ("bedrock/bedrock-claude", "bedrock/anthropic.claude-3-sonnet", None),
@@ -137,7 +137,7 @@ def test_aliases_fallbacks_and_presets(lock: Lockfile) -> None:
     # a chain is a group of its own (LiteLLM skips fallbacks keyed by an alias: #10317)
     smart = found["openai/gpt-5#smart"]
     assert smart["model_name"] == "smart"
-    assert smart["litellm_params"]["model"] == "openai/responses/gpt-5"
+    assert smart["litellm_params"]["model"] == "openai/gpt-5"
     assert config["router_settings"]["fallbacks"] == [{"smart": ["claude"]}]
     # a preset is a group carrying its parameters
     cheap = found["gateway/gw-mini#cheap"]
@@ -173,7 +173,7 @@ def test_the_yaml_reads_back_as_the_data(lock: Lockfile) -> None:
     expected = copy.deepcopy(exported.config)
     for deployment in expected["model_list"]:
         info = deployment["model_info"]
-        for key in ("input_cost_per_token", "output_cost_per_token"):
+        for key in ("input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost"):
             info[key] = float(info[key])
     assert plain == expected
     assert render(exported, ["made by a test"]) == text  # deterministic
@@ -189,7 +189,7 @@ def test_checks_catch_what_litellm_would_not(lock: Lockfile) -> None:
     broken.variables.remove("GATEWAY_KEY")
     assert problems(broken) == [
         "model_list/0/litellm_params/model: 'openai/*' does not match "
-        "'^(openai/responses/|openai/|anthropic/|azure/responses/|azure/|bedrock/|vertex_ai/|"
+        "'^(openai/|anthropic/|azure/responses/|azure/|bedrock/|vertex_ai/|"
         "gemini/|mistral/|groq/|xai/|ollama_chat/|openrouter/|huggingface/)[^*]+$'",
         "deployment id `azure_openai/azure-4o` is used twice",
         "fallback of `smart`: no deployment serves `no-such-group`",
@@ -300,6 +300,30 @@ def test_a_presets_temperature_follows_its_models_constraints(tmp_path: Path) ->
         for name in ("plain", "fixed", "double", "none")
     }
     assert sent == {"plain": 0.3, "fixed": 1.0, "double": 0.6, "none": None}
+    # a fixed temperature is sent by every call, without a preset too
+    handles = {name: found[f"gw/{name}"]["litellm_params"].get("temperature") for name in sent}
+    assert handles == {"plain": None, "fixed": 1.0, "double": None, "none": None}
+
+
+def test_a_responses_model_is_a_responses_mode_deployment(lock: Lockfile) -> None:
+    """LiteLLM calls the Responses API for a model whose model_info mode is "responses" (with
+    the ``openai/responses/`` prefix, LiteLLM 1.108.7 prices the answer at $0)."""
+    found = deployments(export(lock).config)
+    assert found["openai/gpt-5"]["model_info"]["mode"] == "responses"
+    assert found["openai/gpt-4o"]["model_info"]["mode"] == "chat"
+
+
+def test_an_empty_default_endpoint_is_the_providers_own(tmp_path: Path) -> None:
+    root = write_providers(tmp_path / "inference")
+    backends = root / "backends.toml"
+    text = backends.read_text()
+    backends.write_text(text.replace("[vertexai]\n", '[vertexai]\nendpoint = "${VERTEX_BASE:-}"\n'))
+    lock = compile_dir(root).lock
+    exported = export(lock)
+    assert "api_base" not in deployments(exported.config)["vertexai/vertex-llama"]["litellm_params"]
+    assert not any("VERTEX_BASE" in note for note in exported.notes)
+    found = deployments(export(lock, settings={"VERTEX_BASE": "http://vx"}).config)
+    assert found["vertexai/vertex-llama"]["litellm_params"]["api_base"] == "http://vx"
 
 
 def test_pipelex_inference_without_endpoint_is_refused_with_its_url(tmp_path: Path) -> None:

@@ -7,28 +7,27 @@ one; the cost the proxy reports is deck.cost's.  (``make litellm``.)"""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
-import httpx
 import pytest
 
 from compiler.core.ir import ModelType
 from compiler.pipeline import compile_dir
-from conformance.compare import imported
 from tests.conftest import run
+from tests.fake_provider import (
+    CACHED_TOKENS,
+    COMPLETION_TOKENS,
+    PROMPT_TOKENS,
+    FakeProvider,
+    serving,
+)
+from tests.gateway import PROXY_KEY, chat, client, runtime_of
 from tests.test_online import litellm_running, require_litellm
 
 FAILING = "vendor/flaky-0"  # the model_id the fake provider always fails
 KEYS = {"PRIMARY_KEY": "sk-fake-primary-3e1", "SECONDARY_KEY": "sk-fake-secondary-9a0"}
-PROMPT_TOKENS, COMPLETION_TOKENS = 11, 7
 
 CONFIG = {
     "backends.toml": """\
@@ -90,66 +89,10 @@ temperature = 0.7
 }
 
 
-@dataclass
-class FakeProvider:
-    """What the fake provider received: (backend, path, authorization, body) per request."""
-
-    base: str = ""
-    calls: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
-
-
-def handler_for(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            backend, _, path = self.path.lstrip("/").partition("/")
-            auth = self.headers.get("Authorization", "")
-            provider.calls.append((backend, "/" + path, auth, body))
-            if body.get("model") == FAILING:
-                self.reply(500, {"error": {"message": "flaky is down", "type": "server_error"}})
-                return
-            usage = {
-                "prompt_tokens": PROMPT_TOKENS,
-                "completion_tokens": COMPLETION_TOKENS,
-                "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
-            }
-            message = {"role": "assistant", "content": f"{backend} answers as {body.get('model')}"}
-            self.reply(
-                200,
-                {
-                    "id": "chatcmpl-fake",
-                    "object": "chat.completion",
-                    "created": 1700000000,
-                    "model": body.get("model"),
-                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                    "usage": usage,
-                },
-            )
-
-        def reply(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Handler
-
-
 @pytest.fixture(scope="module")
 def provider() -> Iterator[FakeProvider]:
-    found = FakeProvider()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(found))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    found.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield found
-    httpd.shutdown()
+    with serving(FakeProvider(failing={FAILING})) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -176,33 +119,17 @@ def proxy(
     env = {
         "PRIMARY_BASE": f"{provider.base}/primary/v1",
         "SECONDARY_BASE": f"{provider.base}/secondary/v1",
+        "LITELLM_MASTER_KEY": PROXY_KEY,
         **KEYS,
     }
     with litellm_running(config, env) as base:
         yield base
 
 
-_RUNTIMES: dict[Path, ModuleType] = {}
-
-
-def runtime_of(config_dir: Path) -> ModuleType:
-    """The generated runtime of ``config_dir``, compiled and imported once."""
-    if config_dir not in _RUNTIMES:
-        build = compile_dir(config_dir)
-        _RUNTIMES[config_dir] = imported(build, config_dir.parent / "out")
-    return _RUNTIMES[config_dir]
-
-
-def chat(proxy: str, model: str) -> httpx.Response:
-    body = {"model": model, "messages": [{"role": "user", "content": "hello"}]}
-    with httpx.Client(trust_env=False, timeout=60.0) as client:
-        return client.post(f"{proxy}/v1/chat/completions", json=body)
-
-
 @pytest.mark.network
 def test_the_proxy_lists_exactly_the_profiles_names(proxy: str) -> None:
-    with httpx.Client(trust_env=False, timeout=30.0) as client:
-        listed = client.get(f"{proxy}/v1/models").json()
+    with client() as http:
+        listed = http.get(f"{proxy}/v1/models").json()
     names = sorted(entry["id"] for entry in listed["data"])
     handles = ["backup", "fast", "flaky", "smart"]
     assert names == sorted([*handles, "best", "resilient", "precise", "careful"])
@@ -236,18 +163,20 @@ def test_each_name_reaches_the_provider_as_the_lockfiles_model_id(
     assert response.status_code == 200, response.text
     assert response.headers["x-litellm-model-id"] == deployment_id
     assert response.headers["x-litellm-model-id"].split("#")[0] == f"{backend}/{handle}"
-    (got_backend, path, auth, body) = provider.calls[before]
+    call = provider.calls[before]
     assert len(provider.calls) == before + 1
-    assert (got_backend, path) == (backend, "/v1/chat/completions")
-    assert body["model"] == spec["model_id"]
-    assert auth == f"Bearer {KEYS[f'{backend.upper()}_KEY']}"
+    assert (call.backend, call.path) == (backend, "/v1/chat/completions")
+    assert call.model == spec["model_id"]
+    assert call.key == KEYS[f"{backend.upper()}_KEY"]
     for key, value in params.items():
-        assert body[key] == value, key
-    assert "temperature" in body or "temperature" not in params
+        assert call.body[key] == value, key
+    assert "temperature" in call.body or "temperature" not in params
     # the cost the proxy reports is what the generated runtime's deck.cost says
-    deck = runtime_of(config_dir)
+    deck = runtime_of(config_dir, config_dir.parent / "out")
     ref = f"${name}" if name in answers.presets else name
-    expected = deck.cost(ref, PROMPT_TOKENS, COMPLETION_TOKENS, profile="main")
+    expected = deck.cost(
+        ref, PROMPT_TOKENS, COMPLETION_TOKENS, cached_input_tokens=CACHED_TOKENS, profile="main"
+    )
     assert expected is not None and expected > 0
     assert Decimal(response.headers["x-litellm-response-cost"]) == pytest.approx(expected)
 
@@ -265,8 +194,8 @@ def test_a_failing_first_entry_falls_back_to_the_next(
     response = chat(proxy, "resilient")
     assert response.status_code == 200, response.text
     calls = provider.calls[before:]
-    assert calls[0][0] == "primary" and calls[0][3]["model"] == FAILING
-    assert (calls[-1][0], calls[-1][3]["model"]) == ("secondary", "other/backup-3")
+    assert (calls[0].backend, calls[0].model) == ("primary", FAILING)
+    assert (calls[-1].backend, calls[-1].model) == ("secondary", "other/backup-3")
     assert response.headers["x-litellm-model-id"] == "secondary/backup"
     assert response.json()["choices"][0]["message"]["content"] == (
         "secondary answers as other/backup-3"

@@ -111,7 +111,7 @@ def test_the_example_knows_each_providers_listing() -> None:
     } | {"AZURE_API_BASE": "https://res.openai.azure.com"}
     for defaulted in ("MISTRAL_API_BASE", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"):
         env[defaulted] = ""  # empty: the endpoint's default applies
-    env["PIPELEX_INFERENCE_BASE_URL"] = ""
+    env["PIPELEX_INFERENCE_BASE_URL"] = env["VERTEXAI_BASE_URL"] = ""
     probes, findings = plan(build.resolved, env)
     requests = {p.backend: (p.api.value, p.url, dict(p.headers), dict(p.params)) for p in probes}
     assert requests == {

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import ModuleType
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 from compiler.emit.write import write_outputs
 from compiler.pipeline import compile_dir
 from conformance.compare import import_generated
+from tests.fake_provider import on_loopback, reply_json
 
 anthropic = pytest.importorskip("anthropic")
 openai = pytest.importorskip("openai")
@@ -43,6 +43,13 @@ api_key = "${OPENAI_KEY}"
 [nourl]
 enabled = true
 api_key = "${OPENAI_KEY}"
+
+[garden]
+enabled = true
+endpoint = "${FAKE_BASE}"
+gcp_project_id = "deckc-test"
+gcp_location = "${GCP_LOCATION}"
+gcp_credentials_file_path = "${GCP_CREDENTIALS_FILE_PATH}"
 """
 MODELS = {
     "compat": """
@@ -90,6 +97,13 @@ sdk = "openai"
 inputs = ["text"]
 outputs = ["text"]
 """,
+    "garden": """
+["llama-g"]
+model_id = "meta/llama-3.1-70b-instruct-maas"
+sdk = "openai"
+inputs = ["text"]
+outputs = ["text"]
+""",
     "openai": """
 ["gpt-o"]
 model_id = "gpt-o-1"
@@ -110,6 +124,7 @@ default = "compat"
 "gpt-az" = "azure"
 "gpt-o" = "openai"
 "lost" = "nourl"
+"llama-g" = "garden"
 """
 DECK = """
 [llm.choice_defaults]
@@ -168,12 +183,7 @@ class Provider(BaseHTTPRequestHandler):
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": "hi"}}],
             }  # fmt: skip
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply_json(self, 200, answer)
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -182,13 +192,8 @@ class Provider(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     seen: list[dict[str, Any]] = []
-    handler = type("Recording", (Provider,), {"seen": seen})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    httpd.shutdown()
-    httpd.server_close()
+    with on_loopback(type("Recording", (Provider,), {"seen": seen})) as base:
+        yield base, seen
 
 
 @pytest.fixture(scope="module")
@@ -217,6 +222,7 @@ def env(monkeypatch: pytest.MonkeyPatch, server: tuple[str, list[dict[str, Any]]
     for name, value in {
         "FAKE_BASE": base, "COMPAT_KEY": "sk-compat", "CLAUDE_KEY": "sk-claude",
         "AZURE_KEY": "az-key", "OPENAI_KEY": "sk-openai", "TEAM": "blue",
+        "GCP_LOCATION": "europe-west4", "GCP_CREDENTIALS_FILE_PATH": "sa.json",
     }.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     return seen
@@ -291,6 +297,24 @@ def test_failover_calls_the_next_candidate(deck: ModuleType, env: list[dict[str,
     call(deck.sdk_arguments(second))
     assert (first.model, second.model) == ("claude-z", "chat-a")
     assert (env[0]["path"], env[0]["body"]["model"]) == ("/v1/chat/completions", "chat-a-v1")
+
+
+def test_a_vertex_model_garden_model_is_called_at_vertex_ais_openai_endpoint(
+    deck: ModuleType, env: list[dict[str, Any]]
+) -> None:
+    """Vertex AI's OpenAI-compatible endpoint, under the backend's endpoint when it has one (the
+    regional host otherwise); the key is a Google access token the application gets itself."""
+    arguments = deck.sdk_arguments("llama-g")
+    assert (arguments.client, arguments.call) == ("openai.OpenAI", "chat.completions.create")
+    assert "api_key" not in arguments.client_kwargs
+    arguments.client_kwargs["api_key"] = "ya29.token"
+    call(arguments)
+    (request,) = env
+    assert request["path"] == (
+        "/v1/projects/deckc-test/locations/europe-west4/endpoints/openapi/chat/completions"
+    )
+    assert request["headers"]["authorization"] == "Bearer ya29.token"
+    assert request["body"]["model"] == "meta/llama-3.1-70b-instruct-maas"
 
 
 def test_azure_openai(deck: ModuleType, env: list[dict[str, Any]]) -> None:

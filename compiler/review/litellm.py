@@ -29,6 +29,7 @@ from typing import Any
 from ..core.ir import ModelType, is_secret_key
 from ..emit.lock import Answers, Backend, Deck, Lockfile, Resolution
 from ..runtime import envvars, references
+from ..runtime.costs import cached_input_price
 from ..runtime.sdk import sent_temperature
 
 __all__ = ["ENV_PREFIX", "Export", "ExportRefused", "export", "prefix_of"]
@@ -49,7 +50,7 @@ BY_BACKEND: Mapping[str, str] = {
 }
 BY_SDK: Mapping[str, str] = {
     "openai": "openai/",
-    "openai_responses": "openai/responses/",
+    "openai_responses": "openai/",  # with model_info mode "responses" (see model_info)
     "anthropic": "anthropic/",
     "azure_openai": "azure/",
     "azure_openai_responses": "azure/responses/",
@@ -143,6 +144,8 @@ class _Exporter:
                 self.refuse(where, f"`{raw}`: --set never writes a credential into the config")
                 return None
             return self.settings[given[0]]
+        if ref.default == "":
+            return ""  # empty when unset: not a value to write, nor to note
         if ref.default is not None:
             if is_secret_key(key):
                 self.refuse(where, f"`{raw}`: a default key would be written into the config")
@@ -179,12 +182,13 @@ class _Exporter:
         params: dict[str, Any] = {"model": prefix + str(spec.get("model_id", handle))}
         refs = backend.credential_refs
         endpoint = refs.get("endpoint")
-        if endpoint is not None:
-            base = self.value(f"[{backend.name}] endpoint", "endpoint", endpoint)
+        where_endpoint = f"[{backend.name}] endpoint"
+        base = None if endpoint is None else self.value(where_endpoint, "endpoint", endpoint)
+        if endpoint is not None and base != "":  # an empty default: the provider's own URL
             if prefix == "ollama_chat/" and isinstance(base, str):
                 base = base.removesuffix("/").removesuffix("/v1")  # LiteLLM adds /api/chat
             params["api_base"] = base
-        elif backend.name not in OWN_URL and prefix in ("openai/", "openai/responses/"):
+        elif backend.name not in OWN_URL and prefix == "openai/":
             suggested = SUGGESTED_ENDPOINTS.get(backend.name, "https://...")
             self.refuse(
                 where,
@@ -204,10 +208,18 @@ class _Exporter:
 
     def model_info(self, backend: str, handle: str, deployment_id: str) -> dict[str, Any]:
         spec = self.lock.spec(ModelType.LLM, backend, handle)
-        info: dict[str, Any] = {"id": deployment_id, "mode": "chat"}
+        # "responses": LiteLLM calls the Responses API for the model (its `openai/responses/`
+        # prefix would too, but LiteLLM 1.108.7 then prices every answer at $0)
+        mode = "responses" if str(spec.get("sdk", "")).endswith("_responses") else "chat"
+        info: dict[str, Any] = {"id": deployment_id, "mode": mode}
         costs = spec.get("costs") or {}
         if "input" in costs:
             info["input_cost_per_token"] = per_token(costs["input"])
+            # what deck.cost charges for an input token read from the cache (for a model it
+            # does not know, LiteLLM otherwise counts those as free)
+            info["cache_read_input_token_cost"] = (
+                cached_input_price(costs) / PER_TOKEN
+            ).normalize()
         if "output" in costs:
             info["output_cost_per_token"] = per_token(costs["output"])
         if isinstance(spec.get("max_tokens"), int):
@@ -224,6 +236,7 @@ class _Exporter:
         params = self.params(self.lock.backends[backend], handle)
         if params is None:
             return None
+        params.update(call_params({}, self.lock.spec(ModelType.LLM, backend, handle)))
         deployment_id = f"{backend}/{handle}" + (f"#{group}" if group else "")
         return {
             "model_name": name,
@@ -255,9 +268,10 @@ def _next_targets(
     return targets
 
 
-def _preset_params(values: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters a preset's model group carries: its temperature as the call sends it to
-    this model (the runtime's rule, :func:`~deckc.runtime.sdk.sent_temperature`), its
+def call_params(values: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters a deployment of the model ``spec`` carries, given a preset's ``values``
+    (none for a handle's): the temperature a call sends to this model (the runtime's rule,
+    :func:`~deckc.runtime.sdk.sent_temperature`: a fixed one even without a preset), the
     ``max_tokens`` and ``reasoning_effort`` (``"auto"`` leaves the choice to the SDK: not sent)."""
     params: dict[str, Any] = {}
     for key in PRESET_PARAMS:
@@ -326,7 +340,7 @@ def export(
         if entry is None:
             continue
         spec = lock.spec(ModelType.LLM, resolution.backend, resolution.model)
-        entry["litellm_params"].update(_preset_params(deck.presets.get(preset, {}), spec))
+        entry["litellm_params"].update(call_params(deck.presets.get(preset, {}), spec))
         model_list.append(entry)
     for unused in sorted(set(settings or {}) - out.settings_used):
         out.refuse(f"--set {unused}", f"no exported setting of profile {name} reads {unused}")

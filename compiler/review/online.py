@@ -204,7 +204,8 @@ def _plan_backend(
     name = backend.name
     refs = backend.credentials
     provider = PROVIDERS.get(name, Provider(Api.OPENAI, None))
-    if name in UNPROBED and "endpoint" not in refs:
+    endpoint, _ = expand(refs["endpoint"], environ) if "endpoint" in refs else ("", [])
+    if name in UNPROBED and not endpoint:  # ${VAR:-} unset: the provider's own
         return _finding(
             backend.span, f"backend `{name}` not probed: {UNPROBED[name]}", None, Severity.INFO
         )

@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["MILLION", "call_cost"]
+__all__ = ["MILLION", "cached_input_price", "call_cost"]
 
 MILLION = Decimal(1_000_000)
 HALF = Decimal("0.5")
@@ -30,6 +30,12 @@ HALF = Decimal("0.5")
 def _price(costs: Mapping[str, float], key: str) -> Decimal:
     value = costs.get(key)
     return Decimal(repr(value)) if value else Decimal(0)
+
+
+def cached_input_price(costs: Mapping[str, float]) -> Decimal:
+    """The price per million of an input token read from the cache: ``input_cached``, else
+    half the ``input`` price.  The one rule, shared with ``deckc export litellm``."""
+    return _price(costs, "input_cached") or HALF * _price(costs, "input")
 
 
 def call_cost(
@@ -57,7 +63,7 @@ def call_cost(
         )
     if not costs:
         return None
-    cached_price = _price(costs, "input_cached") or HALF * _price(costs, "input")
+    cached_price = cached_input_price(costs)
     total = (
         (input_tokens - cached_input_tokens) * _price(costs, "input")
         + cached_input_tokens * cached_price

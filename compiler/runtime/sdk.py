@@ -21,7 +21,14 @@ gives the generation parameters, with the model's constraints applied as Pipelex
 ``google``                                  ``google.genai.Client``     ``models.generate_content``
 ``vertexai``                                ``google.genai.Client``     ``models.generate_content``
                                             (``vertexai=True``)
+``openai`` on a backend with                ``openai.OpenAI``, at       ``chat.completions.create``
+``gcp_project_id`` / ``gcp_location``       Vertex AI's OpenAI-
+(Model Garden models)                       compatible endpoint
 ==========================================  ==========================  ==========================
+
+A Vertex AI backend's OpenAI client has no ``api_key``: pass a Google access token as one
+(``google.auth.default()``'s credentials, refreshed: ``credentials.token``); the runtime, standard
+library only, mints none.  Its ``endpoint``, when set, replaces the regional host.
 
 An OpenAI-family call on a backend other than ``openai`` with no ``endpoint`` is refused rather
 than sent to api.openai.com with another provider's key.  Imported only when asked for.
@@ -189,6 +196,12 @@ def sdk_arguments(
             api_version=values.get("api_version"),
         )
         name = "openai.AzureOpenAI"
+    elif "gcp_project_id" in values or "gcp_location" in values:
+        project, location = values.get("gcp_project_id"), values.get("gcp_location")
+        host = endpoint or f"https://{location}-aiplatform.googleapis.com"
+        base_url = f"{host}/v1/projects/{project}/locations/{location}/endpoints/openapi"
+        client["base_url"] = base_url
+        name = "openai.OpenAI"
     elif endpoint is None and (
         record.backend != "openai" or sdk not in (*OPENAI_CHAT, *OPENAI_RESPONSES)
     ):

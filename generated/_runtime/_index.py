@@ -8,7 +8,7 @@ modules (beside this one) that hold the tables, imported on first use (see looku
 
 from __future__ import annotations
 
-LOCK_SHA256: str = "1100f56d4a22d17f5097702ff79ee335b76652ddd55c771ade855330e6ecbe52"
+LOCK_SHA256: str = "f80fb7b8915aa5fbb01e71e4ed8c786711b190f415f67fe20ac12c73d609065d"
 PROFILES: tuple[str, ...] = ("all_pipelex", "azure_first", "direct", "mixed")
 DEFAULT_PROFILE: str = "all_pipelex"
 MODEL_TYPES: tuple[str, ...] = ("llm",)
