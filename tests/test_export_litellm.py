@@ -285,6 +285,7 @@ p-plain = { model = "plain", temperature = 0.3 }
 p-fixed = { model = "fixed", temperature = 0.3 }
 p-double = { model = "double", temperature = 0.3 }
 p-none = { model = "none", temperature = 0.3 }
+p-think = { model = "plain", temperature = 0.3, reasoning_effort = "high" }
 """,
 }
 
@@ -303,6 +304,13 @@ def test_a_presets_temperature_follows_its_models_constraints(tmp_path: Path) ->
     # a fixed temperature is sent by every call, without a preset too
     handles = {name: found[f"gw/{name}"]["litellm_params"].get("temperature") for name in sent}
     assert handles == {"plain": None, "fixed": 1.0, "double": None, "none": None}
+    # a reasoning call sends no temperature
+    assert found["gw/plain#p-think"]["litellm_params"] == {
+        "model": "openai/plain-1",
+        "api_base": "os.environ/GW_BASE",
+        "api_key": "os.environ/GW_KEY",
+        "reasoning_effort": "high",
+    }
 
 
 def test_a_responses_model_is_a_responses_mode_deployment(lock: Lockfile) -> None:

@@ -44,6 +44,11 @@ api_key = "${OPENAI_KEY}"
 enabled = true
 api_key = "${OPENAI_KEY}"
 
+[vclaude]
+enabled = true
+gcp_project_id = "deckc-test"
+gcp_location = "${GCP_LOCATION}"
+
 [garden]
 enabled = true
 endpoint = "${FAKE_BASE}"
@@ -97,6 +102,14 @@ sdk = "openai"
 inputs = ["text"]
 outputs = ["text"]
 """,
+    "vclaude": """
+["claude-v"]
+model_id = "claude-sonnet-4@20250514"
+sdk = "anthropic"
+max_tokens = 8000
+inputs = ["text"]
+outputs = ["text"]
+""",
     "garden": """
 ["llama-g"]
 model_id = "meta/llama-3.1-70b-instruct-maas"
@@ -125,6 +138,7 @@ default = "compat"
 "gpt-o" = "openai"
 "lost" = "nourl"
 "llama-g" = "garden"
+"claude-v" = "vclaude"
 """
 DECK = """
 [llm.choice_defaults]
@@ -147,6 +161,7 @@ chain = ["claude-z", "chat-a"]
 
 [llm.presets]
 warm = { model = "chat-a", temperature = 0.4, max_tokens = 300 }
+reason = { model = "chat-a", temperature = 0.4, reasoning_effort = "high" }
 twice = { model = "double", temperature = 0.3, max_tokens = 50 }
 pinned = { model = "fixed", temperature = 0.2 }
 think = { model = "no-temp", temperature = 0.5, max_tokens = 2000, reasoning_effort = "low" }
@@ -165,9 +180,9 @@ class Provider(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
         headers = {key.lower(): value for key, value in self.headers.items()}
         self.seen.append({"path": self.path, "headers": headers, "body": body})
-        if self.path.endswith("/messages"):
+        if self.path.endswith(("/messages", ":rawPredict")):  # Vertex: the model in the path
             answer: dict[str, Any] = {
-                "id": "msg_1", "type": "message", "role": "assistant", "model": body["model"],
+                "id": "msg_1", "type": "message", "role": "assistant", "model": body.get("model"),
                 "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn",
                 "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1},
             }  # fmt: skip
@@ -261,9 +276,11 @@ def test_an_openai_compatible_endpoint_gets_model_key_headers_and_parameters(
 
 
 def test_temperature_constraints_are_applied(deck: ModuleType, env: list[dict[str, Any]]) -> None:
-    for handle in ("$twice", "$pinned", "$think"):
+    for handle in ("$twice", "$pinned", "$think", "$reason"):
         call(deck.sdk_arguments(handle))
-    twice, pinned, think = (r["body"] for r in env)
+    twice, pinned, think, reason = (r["body"] for r in env)
+    # a reasoning call sends no temperature (Pipelex's workers omit it)
+    assert (reason["reasoning_effort"], "temperature" in reason) == ("high", False)
     assert (twice["model"], twice["temperature"]) == ("double-v1", 0.6)
     assert (pinned["model"], pinned["temperature"]) == ("fixed-v1", 1.0)
     # openai_responses: max_output_tokens, reasoning; the model takes no temperature
@@ -285,7 +302,8 @@ def test_anthropic_gets_its_key_header_and_a_max_tokens(
     assert auth.get("x-api-key", auth.get("authorization")) in ("sk-claude", "Bearer sk-claude")
     assert careful["body"]["model"] == "claude-z-2026"
     assert careful["body"]["thinking"] == {"type": "enabled", "budget_tokens": 2048}
-    assert (careful["body"]["temperature"], careful["body"]["max_tokens"]) == (0.1, 1000)
+    # thinking: no temperature (the API takes none but 1; Pipelex suppresses it)
+    assert ("temperature" not in careful["body"], careful["body"]["max_tokens"]) == (True, 1000)
     assert careful["body"]["model"] == "claude-z-2026"
     # no max_tokens in the preset: the model's limit (Anthropic requires one)
     assert (short["body"]["max_tokens"], short["body"]["temperature"]) == (8000, 0.6)
@@ -315,6 +333,28 @@ def test_a_vertex_model_garden_model_is_called_at_vertex_ais_openai_endpoint(
     )
     assert request["headers"]["authorization"] == "Bearer ya29.token"
     assert request["body"]["model"] == "meta/llama-3.1-70b-instruct-maas"
+
+
+def test_claude_on_vertex_ai_is_anthropic_vertex(
+    deck: ModuleType, env: list[dict[str, Any]], server: tuple[str, list[dict[str, Any]]]
+) -> None:
+    """The real AnthropicVertex client takes the arguments (a token given, as google-auth
+    would; the base URL the fake's, in place of the regional host)."""
+    arguments = deck.sdk_arguments("claude-v")
+    assert arguments.client == "anthropic.AnthropicVertex"
+    assert arguments.client_kwargs == {"project_id": "deckc-test", "region": "europe-west4"}
+    client = anthropic.AnthropicVertex(
+        **arguments.client_kwargs, access_token="ya29.token", base_url=server[0], max_retries=0
+    )
+    client.messages.create(messages=[{"role": "user", "content": "hi"}], **arguments.call_kwargs)
+    (request,) = env
+    assert request["path"] == (
+        "/projects/deckc-test/locations/europe-west4/publishers/anthropic/models/"
+        "claude-sonnet-4@20250514:rawPredict"
+    )
+    assert request["headers"]["authorization"] == "Bearer ya29.token"
+    assert "anthropic_version" in request["body"]  # Vertex takes the version in the body
+    assert request["body"]["max_tokens"] == 8000
 
 
 def test_azure_openai(deck: ModuleType, env: list[dict[str, Any]]) -> None:

@@ -283,6 +283,8 @@ def call_params(values: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str,
         spec.get("listed_constraints") or (),
         spec.get("valued_constraints") or {},
     )
+    if "reasoning_effort" in params:  # a reasoning call sends no temperature, as the runtime's
+        temperature = None
     return params if temperature is None else {"temperature": temperature, **params}
 
 

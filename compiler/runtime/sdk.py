@@ -5,7 +5,8 @@ arguments (its ``${VAR}`` credentials and options read now, as ``credentials()``
 model gives ``model`` (its ``model_id``) and the HTTP headers of its hyphenated keys; a preset
 gives the generation parameters, with the model's constraints applied as Pipelex applies them
 (``temperature_must_be_multiplied_by_2`` doubles it, then ``fixed_temperature`` replaces it;
-``temperature_unsupported`` leaves it out).
+``temperature_unsupported`` leaves it out, and so does a call that reasons: an OpenAI
+``reasoning_effort``, an Anthropic thinking budget, as Pipelex's workers omit it).
 
 ==========================================  ==========================  ==========================
 ``sdk`` (and backend)                       client                      call
@@ -156,10 +157,10 @@ def sdk_arguments(
         # Anthropic requires max_tokens: the preset's, else the model's limit
         # (temperature as extra_body: anthropic>=2 no longer has the keyword, the API takes it)
         some(call, max_tokens=max_tokens or record.spec.max_tokens)
-        if temperature is not None:
-            call["extra_body"] = {"temperature": temperature}
-        if budget is not None:
+        if budget is not None:  # thinking: no temperature (Pipelex suppresses it; the API too)
             call["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        elif temperature is not None:
+            call["extra_body"] = {"temperature": temperature}
         if sdk == "bedrock_anthropic":
             some(client, aws_region=values.get("aws_region"))
             name = "anthropic.AnthropicBedrock"
@@ -215,6 +216,8 @@ def sdk_arguments(
         some(client, organization=values.get("organization"), project=values.get("project"))
         name = "openai.OpenAI"
     some(client, default_headers=headers)
+    if effort is not None:  # a reasoning call sends no temperature, as Pipelex's
+        temperature = None
     if sdk in OPENAI_RESPONSES:
         some(call, temperature=temperature, max_output_tokens=max_tokens)
         if effort is not None:
