@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -18,6 +19,7 @@ from tests.fake_provider import on_loopback, reply_json
 
 anthropic = pytest.importorskip("anthropic")
 openai = pytest.importorskip("openai")
+genai = pytest.importorskip("google.genai")
 
 BACKENDS = """
 [compat]
@@ -43,6 +45,20 @@ api_key = "${OPENAI_KEY}"
 [nourl]
 enabled = true
 api_key = "${OPENAI_KEY}"
+
+[mistral]
+enabled = true
+endpoint = "${FAKE_BASE}/v1"
+api_key = "${MISTRAL_KEY}"
+
+[gemini]
+enabled = true
+endpoint = "${FAKE_BASE}"
+api_key = "${GEMINI_KEY}"
+
+[bedrock]
+enabled = true
+aws_region = "eu-west-3"
 
 [vclaude]
 enabled = true
@@ -102,6 +118,28 @@ sdk = "openai"
 inputs = ["text"]
 outputs = ["text"]
 """,
+    "mistral": """
+["mistral-m"]
+model_id = "mistral-medium-latest"
+sdk = "mistral"
+inputs = ["text"]
+outputs = ["text"]
+""",
+    "gemini": """
+["gemini-g"]
+model_id = "gemini-2.5-flash"
+sdk = "google"
+inputs = ["text"]
+outputs = ["text"]
+""",
+    "bedrock": """
+["claude-b"]
+model_id = "anthropic.claude-sonnet-4-v1:0"
+sdk = "bedrock_anthropic"
+max_tokens = 4000
+inputs = ["text"]
+outputs = ["text"]
+""",
     "vclaude": """
 ["claude-v"]
 model_id = "claude-sonnet-4@20250514"
@@ -139,6 +177,9 @@ default = "compat"
 "lost" = "nourl"
 "llama-g" = "garden"
 "claude-v" = "vclaude"
+"claude-b" = "bedrock"
+"mistral-m" = "mistral"
+"gemini-g" = "gemini"
 """
 DECK = """
 [llm.choice_defaults]
@@ -160,6 +201,9 @@ choice_default = "chat-a"
 chain = ["claude-z", "chat-a"]
 
 [llm.presets]
+m = { model = "mistral-m", temperature = 0.3, max_tokens = 99 }
+g = { model = "gemini-g", temperature = 0.2, max_tokens = 77 }
+b = { model = "claude-b", temperature = 0.5, max_tokens = 55 }
 warm = { model = "chat-a", temperature = 0.4, max_tokens = 300 }
 reason = { model = "chat-a", temperature = 0.4, reasoning_effort = "high" }
 twice = { model = "double", temperature = 0.3, max_tokens = 50 }
@@ -180,11 +224,19 @@ class Provider(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
         headers = {key.lower(): value for key, value in self.headers.items()}
         self.seen.append({"path": self.path, "headers": headers, "body": body})
-        if self.path.endswith(("/messages", ":rawPredict")):  # Vertex: the model in the path
+        # Vertex and Bedrock: the model in the path
+        if self.path.endswith(("/messages", ":rawPredict", "/invoke")):
             answer: dict[str, Any] = {
                 "id": "msg_1", "type": "message", "role": "assistant", "model": body.get("model"),
                 "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn",
                 "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1},
+            }  # fmt: skip
+        elif self.path.endswith(":generateContent"):
+            answer = {
+                "candidates": [{"content": {"role": "model", "parts": [{"text": "hi"}]},
+                                "finishReason": "STOP", "index": 0}],
+                "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1,
+                                  "totalTokenCount": 2},
             }  # fmt: skip
         elif self.path.endswith("/responses"):
             answer = {
@@ -197,6 +249,7 @@ class Provider(BaseHTTPRequestHandler):
                 "id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": "hi"}}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             }  # fmt: skip
         reply_json(self, 200, answer)
 
@@ -238,6 +291,7 @@ def env(monkeypatch: pytest.MonkeyPatch, server: tuple[str, list[dict[str, Any]]
         "FAKE_BASE": base, "COMPAT_KEY": "sk-compat", "CLAUDE_KEY": "sk-claude",
         "AZURE_KEY": "az-key", "OPENAI_KEY": "sk-openai", "TEAM": "blue",
         "GCP_LOCATION": "europe-west4", "GCP_CREDENTIALS_FILE_PATH": "sa.json",
+        "MISTRAL_KEY": "mk-1", "GEMINI_KEY": "gk-1",
     }.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     return seen
@@ -355,6 +409,62 @@ def test_claude_on_vertex_ai_is_anthropic_vertex(
     assert request["headers"]["authorization"] == "Bearer ya29.token"
     assert "anthropic_version" in request["body"]  # Vertex takes the version in the body
     assert request["body"]["max_tokens"] == 8000
+
+
+def test_mistral(deck: ModuleType, env: list[dict[str, Any]]) -> None:
+    """The Mistral SDK adds /v1 itself: an endpoint written as its API base (``.../v1``, as
+    Pipelex's configurations and LiteLLM write it) is its server URL without it."""
+    arguments = deck.sdk_arguments("$m")
+    mistral = importlib.import_module(arguments.client.rpartition(".")[0])
+    client = getattr(mistral, arguments.client.rpartition(".")[2])(**arguments.client_kwargs)
+    client.chat.complete(messages=[{"role": "user", "content": "hi"}], **arguments.call_kwargs)
+    (request,) = env
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["authorization"] == "Bearer mk-1"
+    body = request["body"]
+    assert (body["model"], body["temperature"], body["max_tokens"]) == (
+        "mistral-medium-latest",
+        0.3,
+        99,
+    )
+
+
+def test_google_genai(deck: ModuleType, env: list[dict[str, Any]]) -> None:
+    arguments = deck.sdk_arguments("$g")
+    assert arguments.client == "google.genai.Client"
+    client = genai.Client(**arguments.client_kwargs)
+    client.models.generate_content(contents="hi", **arguments.call_kwargs)
+    (request,) = env
+    assert request["path"].endswith("/models/gemini-2.5-flash:generateContent")
+    assert request["headers"]["x-goog-api-key"] == "gk-1"
+    config = request["body"]["generationConfig"]
+    assert (config["temperature"], config["maxOutputTokens"]) == (0.2, 77)
+
+
+def test_anthropic_bedrock(
+    deck: ModuleType,
+    env: list[dict[str, Any]],
+    server: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The real AnthropicBedrock client (AWS keys from the environment, as boto reads them;
+    the fake's base URL in place of Bedrock's) signs a request for the model."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFAKE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fake-secret")
+    arguments = deck.sdk_arguments("$b")
+    assert (arguments.client, arguments.client_kwargs) == (
+        "anthropic.AnthropicBedrock",
+        {"aws_region": "eu-west-3"},
+    )
+    client = anthropic.AnthropicBedrock(
+        **arguments.client_kwargs, base_url=server[0], max_retries=0
+    )
+    client.messages.create(messages=[{"role": "user", "content": "hi"}], **arguments.call_kwargs)
+    (request,) = env
+    assert request["path"] == "/model/anthropic.claude-sonnet-4-v1:0/invoke"
+    assert "Credential=AKIAFAKE/" in request["headers"]["authorization"]  # SigV4, eu-west-3
+    assert "/eu-west-3/bedrock/" in request["headers"]["authorization"]
+    assert (request["body"]["max_tokens"], request["body"]["temperature"]) == (55, 0.5)
 
 
 def test_azure_openai(deck: ModuleType, env: list[dict[str, Any]]) -> None:

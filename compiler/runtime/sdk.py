@@ -18,7 +18,7 @@ gives the generation parameters, with the model's constraints applied as Pipelex
 ``anthropic`` on a backend with             ``anthropic.AnthropicVertex``  ``messages.create``
 ``gcp_project_id`` / ``gcp_location``
 ``bedrock_anthropic``                       ``anthropic.AnthropicBedrock``  ``messages.create``
-``mistral``                                 ``mistralai.Mistral``       ``chat.complete``
+``mistral``                                 ``mistralai.client.Mistral``  ``chat.complete``
 ``google``                                  ``google.genai.Client``     ``models.generate_content``
 ``vertexai``                                ``google.genai.Client``     ``models.generate_content``
                                             (``vertexai=True``)
@@ -173,15 +173,19 @@ def sdk_arguments(
         some(client, default_headers=headers)
         return SdkArguments(sdk, name, client, "messages.create", call)
     if sdk == "mistral":
-        some(client, api_key=values.get("api_key"), server_url=endpoint)
+        # the SDK adds /v1/...: an endpoint written as the API base (.../v1) loses it
+        server = endpoint.removesuffix("/").removesuffix("/v1") if endpoint else None
+        some(client, api_key=values.get("api_key"), server_url=server)
         some(call, temperature=temperature, max_tokens=max_tokens)
-        return SdkArguments(sdk, "mistralai.Mistral", client, "chat.complete", call)
+        return SdkArguments(sdk, "mistralai.client.Mistral", client, "chat.complete", call)
     if sdk in ("google", "vertexai"):
         if sdk == "vertexai":
             client["vertexai"] = True
             some(client, project=values.get("gcp_project_id"), location=values.get("gcp_location"))
         else:
             some(client, api_key=values.get("api_key"))
+        if endpoint:
+            client["http_options"] = {"base_url": endpoint}
         config: dict[str, Any] = {}
         some(config, temperature=temperature, max_output_tokens=max_tokens)
         if budget is not None:
