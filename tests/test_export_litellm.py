@@ -376,6 +376,23 @@ def test_the_command_writes_the_checked_config(providers: Path, tmp_path: Path) 
     assert yaml.safe_load(text)["router_settings"]["fallbacks"] == [{"smart": ["claude"]}]
 
 
+def test_set_on_the_command_line(providers: Path, tmp_path: Path) -> None:
+    out = tmp_path / "config.yaml"
+    given = ["--set", "MISTRAL_API_BASE=http://127.0.0.1:9/m v1", "--set=GATEWAY_BASE=http://gw"]
+    result = run("export", "litellm", "--config-dir", str(providers), "--out", str(out), *given)
+    assert result.exit_code == 0, result.output
+    assert "GATEWAY_BASE" not in result.stdout and result.stderr == ""  # no default noted
+    text = out.read_text()
+    assert text.splitlines()[1] == (
+        f"# Regenerate: deckc export litellm --config-dir {providers} --profile all --set "
+        f"'MISTRAL_API_BASE=http://127.0.0.1:9/m v1' --set GATEWAY_BASE=http://gw --out {out}"
+    )
+    assert 'api_base: "http://gw"' in text
+    bad = run("export", "litellm", "--config-dir", str(providers), "--set", "GATEWAY_BASE")
+    assert bad.exit_code == 2
+    assert "Invalid value for '--set': 'GATEWAY_BASE' is not NAME=VALUE" in bad.stderr
+
+
 def test_the_example_to_standard_output(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(EXAMPLE.parent.parent)
     result = run("export", "litellm", "--profile", "direct")
