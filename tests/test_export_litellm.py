@@ -325,10 +325,12 @@ def test_an_empty_default_endpoint_is_the_providers_own(tmp_path: Path) -> None:
     root = write_providers(tmp_path / "inference")
     backends = root / "backends.toml"
     text = backends.read_text()
-    backends.write_text(text.replace("[vertexai]\n", '[vertexai]\nendpoint = "${VERTEX_BASE:-}"\n'))
+    text = text.replace("[vertexai]\n", '[vertexai]\nendpoint = "${VERTEX_BASE:-}"\n')
+    backends.write_text(text.replace('"${GCP_LOCATION}"', '"${GCP_LOCATION:-}"'))
     lock = compile_dir(root).lock
     exported = export(lock)
-    assert "api_base" not in deployments(exported.config)["vertexai/vertex-llama"]["litellm_params"]
+    params = deployments(exported.config)["vertexai/vertex-llama"]["litellm_params"]
+    assert "api_base" not in params and "vertex_location" not in params  # empty: not set
     assert not any("VERTEX_BASE" in note for note in exported.notes)
     found = deployments(export(lock, settings={"VERTEX_BASE": "http://vx"}).config)
     assert found["vertexai/vertex-llama"]["litellm_params"]["api_base"] == "http://vx"

@@ -197,13 +197,17 @@ class _Exporter:
             )
         elif prefix == "ollama_chat/":
             self.refuse(where, "an Ollama backend needs an explicit endpoint")
-        for key in ("api_key", "api_version"):
-            if key in refs:
-                params[key] = self.value(f"[{backend.name}] {key}", key, refs[key])
-        for option, name in sorted(OPTIONS.items()):
-            if option in backend.options:
-                where_option = f"[{backend.name}] {option}"
-                params[name] = self.value(where_option, option, backend.options[option])
+        written: list[tuple[str, str, Any]]
+        written = [(key, key, refs[key]) for key in ("api_key", "api_version") if key in refs]
+        written += [
+            (option, name, backend.options[option])
+            for option, name in sorted(OPTIONS.items())
+            if option in backend.options
+        ]
+        for key, name, raw in written:
+            value = self.value(f"[{backend.name}] {key}", key, raw)
+            if value != "":  # an empty default: not set
+                params[name] = value
         return params
 
     def model_info(self, backend: str, handle: str, deployment_id: str) -> dict[str, Any]:
