@@ -18,7 +18,7 @@ from tests.conftest import run
 def test_compile_then_up_to_date(project: Path) -> None:
     first = run("compile")
     assert first.exit_code == 0
-    assert first.stdout.startswith("deckc: wrote 25 file(s) to generated (lock ")
+    assert first.stdout.startswith("deckc: wrote 26 file(s) to generated (lock ")
     assert (project / "generated" / "deck.lock.json").is_file()
     again = run("compile")
     assert again.stdout == "deckc: generated is up to date\n"

@@ -290,12 +290,18 @@ p-think = { model = "plain", temperature = 0.3, reasoning_effort = "high" }
 }
 
 
+def constrained(root: Path, models: str = "", presets: str = "") -> Lockfile:
+    """CONSTRAINED compiled, with more models and presets."""
+    more = {"backends/gw.toml": models, "deck/1_llm_deck.toml": presets}
+    for name, text in CONSTRAINED.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text + more.get(name, ""))
+    return compile_dir(root).lock
+
+
 def test_a_presets_temperature_follows_its_models_constraints(tmp_path: Path) -> None:
     """The runtime's rule, which sdk_arguments applies too: the presets all say 0.3."""
-    for name, text in CONSTRAINED.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    found = deployments(export(compile_dir(tmp_path).lock).config)
+    found = deployments(export(constrained(tmp_path)).config)
     sent = {
         name: found[f"gw/{name}#p-{name}"]["litellm_params"].get("temperature")
         for name in ("plain", "fixed", "double", "none")
@@ -311,6 +317,58 @@ def test_a_presets_temperature_follows_its_models_constraints(tmp_path: Path) ->
         "api_key": "os.environ/GW_KEY",
         "reasoning_effort": "high",
     }
+
+
+CLAUDES = """
+[claude-m]
+model_id = "claude-m-1"
+sdk = "anthropic"
+max_tokens = 8000
+thinking_mode = "manual"
+
+[claude-a]
+model_id = "claude-a-1"
+sdk = "anthropic"
+max_tokens = 8000
+thinking_mode = "adaptive"
+
+[o-series]
+model_id = "o-1"
+thinking_mode = "manual"
+"""
+
+
+def test_reasoning_settings_are_sent_as_the_runtime_sends_them(tmp_path: Path) -> None:
+    """A manual Claude thinks on the effort's budget, fitted (LiteLLM's ``thinking``); an
+    adaptive one gets the effort, which LiteLLM maps; OpenAI's ``max`` is ``xhigh``."""
+    lock = constrained(
+        tmp_path,
+        CLAUDES,
+        'think-m = { model = "claude-m", temperature = 0.3, reasoning_effort = "high" }\n'
+        'think-a = { model = "claude-a", temperature = 0.3, reasoning_effort = "low" }\n'
+        'think-o = { model = "o-series", temperature = 1, reasoning_effort = "max" }\n',
+    )
+    found = deployments(export(lock).config)
+    manual = found["gw/claude-m#think-m"]["litellm_params"]
+    assert manual["thinking"] == {"type": "enabled", "budget_tokens": 6000}
+    assert "temperature" not in manual and "reasoning_effort" not in manual
+    adaptive = found["gw/claude-a#think-a"]["litellm_params"]
+    assert (adaptive["reasoning_effort"], "temperature" in adaptive) == ("low", False)
+    assert found["gw/o-series#think-o"]["litellm_params"]["reasoning_effort"] == "xhigh"
+
+
+def test_a_reasoning_setting_the_model_cannot_take_refuses_the_export(tmp_path: Path) -> None:
+    lock = constrained(
+        tmp_path,
+        CLAUDES,
+        'budget-o = { model = "o-series", temperature = 1, reasoning_budget = 2048 }\n',
+    )
+    with pytest.raises(ExportRefused) as refused:
+        export(lock)
+    assert [str(r) for r in refused.value.refusals] == [
+        "preset `budget-o`: model 'o-1' does not support reasoning_budget; OpenAI takes a "
+        "reasoning_effort"
+    ]
 
 
 def test_a_responses_model_is_a_responses_mode_deployment(lock: Lockfile) -> None:

@@ -219,7 +219,8 @@ def test_each_name_reaches_the_provider_as_the_lockfiles_model_id(
     if expected.ref.startswith("$"):
         preset = deck.preset(expected.ref[1:], profile=PROFILE)
         assert sent_max_tokens(call.body) == preset.max_tokens or preset.max_tokens is None
-        assert sent_effort(call.body) == preset.reasoning_effort
+        assert sent_effort(call.body) == sent_effort(sent)  # the effort the runtime sends
+        assert call.body.get("thinking") == sent.get("thinking")
     cost = deck.cost(
         expected.ref,
         PROMPT_TOKENS,

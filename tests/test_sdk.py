@@ -103,6 +103,22 @@ sdk = "anthropic"
 max_tokens = 8000
 inputs = ["text"]
 outputs = ["text"]
+
+["claude-m"]
+model_id = "claude-m-2026"
+sdk = "anthropic"
+max_tokens = 8000
+thinking_mode = "manual"
+inputs = ["text"]
+outputs = ["text"]
+
+["claude-a"]
+model_id = "claude-a-2026"
+sdk = "anthropic"
+max_tokens = 8000
+thinking_mode = "adaptive"
+inputs = ["text"]
+outputs = ["text"]
 """,
     "azure": """
 ["gpt-az"]
@@ -206,6 +222,8 @@ g = { model = "gemini-g", temperature = 0.2, max_tokens = 77 }
 b = { model = "claude-b", temperature = 0.5, max_tokens = 55 }
 warm = { model = "chat-a", temperature = 0.4, max_tokens = 300 }
 reason = { model = "chat-a", temperature = 0.4, reasoning_effort = "high" }
+manual = { model = "claude-m", temperature = 0.4, reasoning_effort = "high" }
+adaptive = { model = "claude-a", temperature = 0.4, reasoning_effort = "minimal" }
 twice = { model = "double", temperature = 0.3, max_tokens = 50 }
 pinned = { model = "fixed", temperature = 0.2 }
 think = { model = "no-temp", temperature = 0.5, max_tokens = 2000, reasoning_effort = "low" }
@@ -362,6 +380,21 @@ def test_anthropic_gets_its_key_header_and_a_max_tokens(
     # no max_tokens in the preset: the model's limit (Anthropic requires one)
     assert (short["body"]["max_tokens"], short["body"]["temperature"]) == (8000, 0.6)
     assert "temperature" not in chain["body"]  # a handle: no parameters of its own
+
+
+def test_anthropic_thinking_follows_the_models_thinking_mode(
+    deck: ModuleType, env: list[dict[str, Any]]
+) -> None:
+    """As Pipelex 0.92 sends it: a manual model thinks on the effort's budget, fitted to leave a
+    quarter of max_tokens; an adaptive one adaptively at the effort's level; neither with a
+    temperature."""
+    for handle in ("$manual", "$adaptive"):
+        call(deck.sdk_arguments(handle))
+    manual, adaptive = (request["body"] for request in env)
+    assert manual["thinking"] == {"type": "enabled", "budget_tokens": 6000}  # 16384 -> 8000 - 2000
+    assert adaptive["thinking"] == {"type": "adaptive"}
+    assert adaptive["output_config"] == {"effort": "low"}  # minimal -> low
+    assert "temperature" not in manual and "temperature" not in adaptive
 
 
 def test_failover_calls_the_next_candidate(deck: ModuleType, env: list[dict[str, Any]]) -> None:

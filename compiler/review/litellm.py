@@ -28,7 +28,7 @@ from typing import Any
 
 from ..core.ir import ModelType, is_secret_key
 from ..emit.lock import Answers, Backend, Deck, Lockfile, Resolution
-from ..runtime import envvars, references
+from ..runtime import envvars, reasoning, references
 from ..runtime.costs import cached_input_price
 from ..runtime.sdk import sent_temperature
 
@@ -274,21 +274,44 @@ def _next_targets(
 
 def call_params(values: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters a deployment of the model ``spec`` carries, given a preset's ``values``
-    (none for a handle's): the temperature a call sends to this model (the runtime's rule,
-    :func:`~deckc.runtime.sdk.sent_temperature`: a fixed one even without a preset), the
-    ``max_tokens`` and ``reasoning_effort`` (``"auto"`` leaves the choice to the SDK: not sent)."""
-    params: dict[str, Any] = {}
-    for key in PRESET_PARAMS:
-        value = values.get(key)
-        if not isinstance(value, (bool, type(None))) and value != "auto":
-            params[key] = value
+    (none for a handle's), by the runtime's rules: the temperature a call sends to this model
+    (:func:`~deckc.runtime.sdk.sent_temperature`: a fixed one even without a preset, none when
+    the call thinks), ``max_tokens``, and the reasoning settings as Pipelex sends them
+    (:mod:`~deckc.runtime.reasoning`): an Anthropic or Gemini thinking budget as LiteLLM's
+    ``thinking``, an effort as ``reasoning_effort``, which LiteLLM maps itself where the model
+    thinks adaptively.  ``"auto"`` leaves the choice to the SDK: not sent.  Raises ValueError
+    for a reasoning setting the model cannot take."""
+    given = {
+        key: value
+        for key in (*PRESET_PARAMS, "reasoning_budget")
+        if not isinstance(value := values.get(key), (bool, type(None))) and value != "auto"
+    }
+    effort, budget = given.pop("reasoning_effort", None), given.pop("reasoning_budget", None)
+    sdk, model = spec.get("sdk") or "", str(spec.get("model_id"))
+    valued = spec.get("valued_constraints") or {}
+    thinking = (effort, budget, spec.get("thinking_mode"))
     temperature = sent_temperature(
-        params.pop("temperature", None),
-        spec.get("listed_constraints") or (),
-        spec.get("valued_constraints") or {},
+        given.pop("temperature", None), spec.get("listed_constraints") or (), valued
     )
-    if "reasoning_effort" in params:  # a reasoning call sends no temperature, as the runtime's
-        temperature = None
+    params: dict[str, Any] = given
+    if sdk in ("anthropic", "bedrock_anthropic"):
+        limit = params.get("max_tokens") or spec.get("max_tokens")
+        sent, adaptive = reasoning.anthropic_thinking(*thinking, limit, valued, model)
+        if sent is not None:
+            temperature = None
+            params.update({"reasoning_effort": effort} if adaptive else {"thinking": sent})
+    elif sdk in ("google", "vertexai"):
+        config = reasoning.google_thinking(*thinking, params.get("max_tokens"), valued, model)
+        if (config is not None and "thinking_level" in config) or config == {"thinking_budget": 0}:
+            params["reasoning_effort"] = effort
+        elif config is not None:
+            params["thinking"] = {"type": "enabled", "budget_tokens": config["thinking_budget"]}
+    else:
+        of = reasoning.mistral_effort if sdk == "mistral" else reasoning.openai_effort
+        sent_effort = of(*thinking, model)
+        if sent_effort is not None:
+            params["reasoning_effort"] = sent_effort
+            temperature = None if sdk != "mistral" else temperature
     return params if temperature is None else {"temperature": temperature, **params}
 
 
@@ -346,7 +369,11 @@ def export(
         if entry is None:
             continue
         spec = lock.spec(ModelType.LLM, resolution.backend, resolution.model)
-        entry["litellm_params"].update(call_params(deck.presets.get(preset, {}), spec))
+        try:
+            entry["litellm_params"].update(call_params(deck.presets.get(preset, {}), spec))
+        except ValueError as cannot:  # as the runtime's sdk_arguments refuses it
+            out.refuse(f"preset `{preset}`", str(cannot))
+            continue
         model_list.append(entry)
     for unused in sorted(set(settings or {}) - out.settings_used):
         out.refuse(f"--set {unused}", f"no exported setting of profile {name} reads {unused}")

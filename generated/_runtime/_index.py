@@ -8,7 +8,7 @@ modules (beside this one) that hold the tables, imported on first use (see looku
 
 from __future__ import annotations
 
-LOCK_SHA256: str = "f80fb7b8915aa5fbb01e71e4ed8c786711b190f415f67fe20ac12c73d609065d"
+LOCK_SHA256: str = "bbe17b331b56d9cbb47fa8f351d5e51c06ae517c029837fbbdc5c1871216ff95"
 PROFILES: tuple[str, ...] = ("all_pipelex", "azure_first", "direct", "mixed")
 DEFAULT_PROFILE: str = "all_pipelex"
 MODEL_TYPES: tuple[str, ...] = ("llm",)

@@ -10,7 +10,8 @@ model gives ``model`` (its ``model_id``) and the HTTP headers of its hyphenated 
 gives the generation parameters, with the model's constraints applied as Pipelex applies them
 (``temperature_must_be_multiplied_by_2`` doubles it, then ``fixed_temperature`` replaces it;
 ``temperature_unsupported`` leaves it out, and so does a call that reasons: an OpenAI
-``reasoning_effort``, an Anthropic thinking budget, as Pipelex's workers omit it).
+``reasoning_effort``, Anthropic thinking, as Pipelex's workers omit it); its reasoning settings
+go as Pipelex 0.92 sends them, by the model's ``thinking_mode`` (``reasoning``).
 
 ==========================================  ==========================  ==========================
 ``sdk`` (and backend)                       client                      call
@@ -135,7 +136,9 @@ def _headers(
 def sdk_arguments(
     record: HandleRecord | PresetRecord, secrets: Mapping[str, str] | None = None
 ) -> SdkArguments:
-    """The client and call arguments of ``record``'s SDK family (see the module's table)."""
+    """The client and call arguments of ``record``'s SDK family (see the module's table);
+    raises ValueError for a reasoning setting the model cannot take (see ``reasoning``)."""
+    from . import reasoning
     from .backends import backend
 
     sdk = record.sdk or ""
@@ -153,6 +156,9 @@ def sdk_arguments(
     budget = preset.reasoning_budget if preset is not None else None
     call: dict[str, Any] = {"model": record.model_id}
     client: dict[str, Any] = {}
+    spec = record.spec
+    thinking = (effort, budget, spec.thinking_mode)
+    valued = spec.valued_constraints or {}
 
     def some(target: dict[str, Any], **items: Any) -> None:
         target.update({k: v for k, v in items.items() if v is not None and v != {}})
@@ -160,9 +166,13 @@ def sdk_arguments(
     if sdk in ("anthropic", "bedrock_anthropic"):
         # Anthropic requires max_tokens: the preset's, else the model's limit
         # (temperature as extra_body: anthropic>=2 no longer has the keyword, the API takes it)
-        some(call, max_tokens=max_tokens or record.spec.max_tokens)
-        if budget is not None:  # thinking: no temperature (Pipelex suppresses it; the API too)
-            call["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        some(call, max_tokens=max_tokens or spec.max_tokens)
+        sent, output_config = reasoning.anthropic_thinking(
+            *thinking, call.get("max_tokens"), valued, record.model_id
+        )
+        if sent is not None:  # thinking: no temperature (Pipelex suppresses it; the API too)
+            call["thinking"] = sent
+            some(call, extra_body={"output_config": output_config} if output_config else None)
         elif temperature is not None:
             call["extra_body"] = {"temperature": temperature}
         if sdk == "bedrock_anthropic":
@@ -180,7 +190,8 @@ def sdk_arguments(
         # the SDK adds /v1/...: an endpoint written as the API base (.../v1) loses it
         server = endpoint.removesuffix("/").removesuffix("/v1") if endpoint else None
         some(client, api_key=values.get("api_key"), server_url=server)
-        some(call, temperature=temperature, max_tokens=max_tokens)
+        effort = reasoning.mistral_effort(*thinking, record.model_id)
+        some(call, temperature=temperature, max_tokens=max_tokens, reasoning_effort=effort)
         return SdkArguments(sdk, "mistralai.client.Mistral", client, "chat.complete", call)
     if sdk in ("google", "vertexai"):
         if sdk == "vertexai":
@@ -192,8 +203,12 @@ def sdk_arguments(
             client["http_options"] = {"base_url": endpoint}
         config: dict[str, Any] = {}
         some(config, temperature=temperature, max_output_tokens=max_tokens)
-        if budget is not None:
-            config["thinking_config"] = {"thinking_budget": budget}
+        some(
+            config,
+            thinking_config=reasoning.google_thinking(
+                *thinking, max_tokens, valued, record.model_id
+            ),
+        )
         some(call, config=config)
         return SdkArguments(sdk, "google.genai.Client", client, "models.generate_content", call)
     # the OpenAI family, and any OpenAI-compatible endpoint
@@ -224,6 +239,7 @@ def sdk_arguments(
         some(client, organization=values.get("organization"), project=values.get("project"))
         name = "openai.OpenAI"
     some(client, default_headers=headers)
+    effort = reasoning.openai_effort(*thinking, record.model_id)
     if effort is not None:  # a reasoning call sends no temperature, as Pipelex's
         temperature = None
     if sdk in OPENAI_RESPONSES:

@@ -1,0 +1,169 @@
+# Copied by deckc 0.1.0 from its runtime (compiler/runtime/reasoning.py), unchanged.
+# DO NOT EDIT: edit the TOML sources in .pipelex/inference, then run:
+#   deckc compile --config-dir .pipelex/inference --out generated
+# ruff: noqa: E501, RUF100
+"""A preset's reasoning settings as Pipelex 0.92's workers send them, by the model's
+``thinking_mode`` (its ``pipelex.toml`` effort maps and ``fit_thinking_budget``):
+
+=============  =====================================  =================================
+``thinking``   ``reasoning_effort``                   ``reasoning_budget``
+=============  =====================================  =================================
+``manual``     OpenAI, Mistral: the effort's level    OpenAI, Mistral: refused (they
+               (OpenAI's ``max`` is ``xhigh``; for    take an effort); Anthropic,
+               Mistral every effort is                Gemini: the budget, fitted
+               ``reasoning``); Anthropic, Gemini:
+               the effort's budget, fitted
+``adaptive``   Anthropic: adaptive thinking at the    Anthropic: refused; Gemini: the
+               effort's level; Gemini: its thinking   budget, fitted; OpenAI, Mistral:
+               level; OpenAI, Mistral: refused        refused
+``none``       refused                                refused
+=============  =====================================  =================================
+
+A budget is fitted as Pipelex fits it: cut to the model's ``max_thinking_budget`` and to leave a
+quarter of the call's ``max_tokens`` for the answer, raised to its ``min_thinking_budget``.  A
+call that thinks (an OpenAI effort, Anthropic thinking) sends no temperature.  An effort of
+``none`` turns thinking off.  A model whose spec gives no ``thinking_mode`` (the pipelex-0.10
+layout has none) gets the settings as written: an OpenAI effort as is, an Anthropic or Gemini
+budget unfitted.  A refusal is a ``ValueError`` with Pipelex's reason.  Imported only when asked.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+__all__ = ["anthropic_thinking", "fit_budget", "google_thinking", "mistral_effort", "openai_effort"]
+
+# pipelex.toml [inference.llm.effort_to_budget_maps.anthropic] (.gemini is the same)
+EFFORT_BUDGETS = {
+    "minimal": 512,
+    "low": 1024,
+    "medium": 5000,
+    "high": 16384,
+    "xhigh": 32768,
+    "max": 65536,
+}
+# pipelex.toml [inference.llm.<family>.effort_to_level_map]; None: thinking off
+OPENAI_LEVELS = {"none": "none", "minimal": "minimal", "low": "low", "medium": "medium"}
+OPENAI_LEVELS |= {"high": "high", "xhigh": "xhigh", "max": "xhigh"}
+ANTHROPIC_LEVELS: dict[str, str | None] = {"none": None, "minimal": "low", "low": "low"}
+ANTHROPIC_LEVELS |= {"medium": "medium", "high": "high", "xhigh": "xhigh", "max": "max"}
+GOOGLE_LEVELS: dict[str, str | None] = {"none": None, "minimal": "minimal", "low": "low"}
+GOOGLE_LEVELS |= {"medium": "medium", "high": "high", "xhigh": "high", "max": "high"}
+MISTRAL_LEVELS: dict[str, str | None] = {"none": None}
+MISTRAL_LEVELS |= dict.fromkeys(("minimal", "low", "medium", "high", "xhigh", "max"), "reasoning")
+ANSWER_RESERVE_DIVISOR = 4  # a quarter of max_tokens stays for the answer
+
+
+def _refuse(model: str, why: str) -> ValueError:
+    return ValueError(f"model {model!r} {why}")
+
+
+def _no_reasoning(model: str) -> ValueError:
+    return _refuse(model, "does not support reasoning (thinking_mode=none)")
+
+
+def fit_budget(budget: int, max_tokens: int | None, valued: Mapping[str, Any], model: str) -> int:
+    """``budget`` within the model's bounds and the call's ``max_tokens`` (see the module)."""
+    least, most = valued.get("min_thinking_budget"), valued.get("max_thinking_budget")
+    fitted = budget if most is None else min(budget, most)
+    if max_tokens is not None:
+        ceiling = max_tokens - max(1, max_tokens // ANSWER_RESERVE_DIVISOR)
+        if ceiling < (least if least is not None else 1):
+            raise _refuse(
+                model,
+                f"cannot think within max_tokens={max_tokens}: raise max_tokens or remove the "
+                "reasoning setting",
+            )
+        fitted = min(fitted, ceiling)
+    return fitted if least is None else max(fitted, least)
+
+
+def _effort(
+    effort: str | None,
+    budget: int | None,
+    mode: Any,
+    model: str,
+    api: str,
+    levels: Mapping[str, str | None],
+) -> str | None:
+    if effort is None and budget is None:
+        return None
+    if mode is None:
+        return effort  # no thinking_mode: as written (a budget has no form here)
+    if mode == "none":
+        raise _no_reasoning(model)
+    if mode == "adaptive":
+        raise _refuse(model, f"has thinking_mode=adaptive, which {api} does not take")
+    if effort is None:
+        raise _refuse(model, f"does not support reasoning_budget; {api} takes a reasoning_effort")
+    return levels.get(effort, effort)
+
+
+def openai_effort(effort: str | None, budget: int | None, mode: Any, model: str) -> str | None:
+    """The ``reasoning_effort`` (chat) or ``reasoning.effort`` (responses) an OpenAI call sends."""
+    return _effort(effort, budget, mode, model, "OpenAI", OPENAI_LEVELS)
+
+
+def mistral_effort(effort: str | None, budget: int | None, mode: Any, model: str) -> str | None:
+    """The ``reasoning_effort`` a Mistral call sends (``none``: not sent; any other effort:
+    ``"reasoning"``, Pipelex's one level for Mistral)."""
+    return _effort(effort, budget, mode, model, "Mistral", MISTRAL_LEVELS)
+
+
+def anthropic_thinking(
+    effort: str | None,
+    budget: int | None,
+    mode: Any,
+    max_tokens: int | None,
+    valued: Mapping[str, Any],
+    model: str,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The ``thinking`` and ``output_config`` an Anthropic call sends (None: not sent)."""
+    if mode is None:
+        return (None if budget is None else {"type": "enabled", "budget_tokens": budget}), None
+    if effort is None and budget is None:
+        return None, None
+    if mode == "none":
+        raise _no_reasoning(model)
+    if effort is not None:
+        level = ANTHROPIC_LEVELS.get(effort, effort)
+        if level is None:
+            return None, None
+        if mode == "adaptive":
+            return {"type": "adaptive"}, {"effort": level}
+        budget = EFFORT_BUDGETS.get(effort, EFFORT_BUDGETS["medium"])
+    elif mode == "adaptive":
+        raise _refuse(model, "uses adaptive thinking, which takes no reasoning_budget: set a "
+                      "reasoning_effort")  # fmt: skip
+    assert budget is not None
+    fitted = fit_budget(budget, max_tokens, valued, model)
+    return {"type": "enabled", "budget_tokens": fitted}, None
+
+
+def google_thinking(
+    effort: str | None,
+    budget: int | None,
+    mode: Any,
+    max_tokens: int | None,
+    valued: Mapping[str, Any],
+    model: str,
+) -> dict[str, Any] | None:
+    """The ``thinking_config`` a Gemini call sends (None: not sent)."""
+    if mode is None:
+        return None if budget is None else {"thinking_budget": budget}
+    if effort is None and budget is None:
+        return None
+    if mode == "none":
+        raise _no_reasoning(model)
+    if effort is not None:
+        level = GOOGLE_LEVELS.get(effort, effort)
+        if level is None:
+            return {"thinking_budget": 0}  # thinking off
+        if mode == "adaptive":
+            return {"thinking_level": level}
+        budget = EFFORT_BUDGETS.get(effort, EFFORT_BUDGETS["medium"])
+    assert budget is not None
+    return {"thinking_budget": fit_budget(budget, max_tokens, valued, model)}
