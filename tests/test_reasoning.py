@@ -13,6 +13,7 @@ import pytest
 
 from compiler.runtime import reasoning
 from compiler.runtime.reasoning import (
+    Asked,
     anthropic_thinking,
     fit_budget,
     google_thinking,
@@ -57,58 +58,62 @@ def test_a_budget_is_fitted_as_pipelex_fits_it(
 
 
 def test_openai_takes_an_effort_of_a_manual_model() -> None:
-    assert openai_effort("high", None, "manual", "gpt") == "high"
-    assert openai_effort("max", None, "manual", "gpt") == "xhigh"
-    assert openai_effort("none", None, "manual", "gpt") == "none"
-    assert openai_effort(None, None, "none", "gpt") is None  # nothing asked: nothing refused
-    assert openai_effort("max", None, None, "gpt") == "max"  # no thinking_mode: as written
+    assert openai_effort(Asked("high", None, "manual", "gpt")) == "high"
+    assert openai_effort(Asked("max", None, "manual", "gpt")) == "xhigh"
+    assert openai_effort(Asked("none", None, "manual", "gpt")) == "none"
+    assert openai_effort(Asked(None, None, "none", "gpt")) is None  # nothing asked: nothing refused
+    assert openai_effort(Asked("max", None, None, "gpt")) == "max"  # no thinking_mode: as written
     with pytest.raises(ValueError, match=r"^model 'gpt' does not support reasoning_budget; OpenAI"):
-        openai_effort(None, 2048, "manual", "gpt")
+        openai_effort(Asked(None, 2048, "manual", "gpt"))
     with pytest.raises(ValueError, match=r"^model 'gpt' has thinking_mode=adaptive, which OpenAI"):
-        openai_effort("high", None, "adaptive", "gpt")
+        openai_effort(Asked("high", None, "adaptive", "gpt"))
     with pytest.raises(ValueError, match=r"^model 'gpt' does not support reasoning \(thinking_mo"):
-        openai_effort("high", None, "none", "gpt")
+        openai_effort(Asked("high", None, "none", "gpt"))
 
 
 def test_mistral_reasons_at_pipelexs_one_level() -> None:
-    assert mistral_effort("low", None, "manual", "magistral") == "reasoning"
-    assert mistral_effort("none", None, "manual", "magistral") is None
+    assert mistral_effort(Asked("low", None, "manual", "magistral")) == "reasoning"
+    assert mistral_effort(Asked("none", None, "manual", "magistral")) is None
     with pytest.raises(ValueError, match=r"reasoning_budget; Mistral takes a reasoning_effort"):
-        mistral_effort(None, 100, "manual", "magistral")
+        mistral_effort(Asked(None, 100, "manual", "magistral"))
 
 
 def test_anthropic_thinks_by_budget_or_adaptively() -> None:
-    manual = anthropic_thinking("high", None, "manual", 16000, {}, "claude")
+    manual = anthropic_thinking(Asked("high", None, "manual", "claude"), 16000, {})
     assert manual == ({"type": "enabled", "budget_tokens": 12000}, None)  # 16384, fitted
-    assert anthropic_thinking(None, 2048, "manual", 64000, {}, "claude") == (
+    assert anthropic_thinking(Asked(None, 2048, "manual", "claude"), 64000, {}) == (
         {"type": "enabled", "budget_tokens": 2048},
         None,
     )
-    assert anthropic_thinking("minimal", None, "adaptive", 8000, {}, "claude") == (
+    assert anthropic_thinking(Asked("minimal", None, "adaptive", "claude"), 8000, {}) == (
         {"type": "adaptive"},
         {"effort": "low"},
     )
-    assert anthropic_thinking("none", None, "manual", 8000, {}, "claude") == (None, None)
-    assert anthropic_thinking(None, 500, None, 8000, {}, "claude") == (  # as written
+    assert anthropic_thinking(Asked("none", None, "manual", "claude"), 8000, {}) == (None, None)
+    assert anthropic_thinking(Asked(None, 500, None, "claude"), 8000, {}) == (  # as written
         {"type": "enabled", "budget_tokens": 500},
         None,
     )
     with pytest.raises(ValueError, match=r"adaptive thinking, which takes no reasoning_budget"):
-        anthropic_thinking(None, 2048, "adaptive", 8000, {}, "claude")
+        anthropic_thinking(Asked(None, 2048, "adaptive", "claude"), 8000, {})
     with pytest.raises(ValueError, match=r"cannot think within max_tokens=1000"):
-        anthropic_thinking("low", None, "manual", 1000, {"min_thinking_budget": 1024}, "claude")
+        anthropic_thinking(
+            Asked("low", None, "manual", "claude"), 1000, {"min_thinking_budget": 1024}
+        )
 
 
 def test_gemini_thinks_by_budget_or_level() -> None:
-    assert google_thinking("medium", None, "manual", None, {}, "gemini") == {
+    assert google_thinking(Asked("medium", None, "manual", "gemini"), None, {}) == {
         "thinking_budget": 5000
     }
-    assert google_thinking("xhigh", None, "adaptive", None, {}, "gemini") == {
+    assert google_thinking(Asked("xhigh", None, "adaptive", "gemini"), None, {}) == {
         "thinking_level": "high"
     }
-    assert google_thinking("none", None, "manual", None, {}, "gemini") == {"thinking_budget": 0}
-    assert google_thinking(None, 30000, "adaptive", None, {"max_thinking_budget": 24576}, "g") == {
-        "thinking_budget": 24576
+    assert google_thinking(Asked("none", None, "manual", "gemini"), None, {}) == {
+        "thinking_budget": 0
     }
+    assert google_thinking(
+        Asked(None, 30000, "adaptive", "g"), None, {"max_thinking_budget": 24576}
+    ) == {"thinking_budget": 24576}
     with pytest.raises(ValueError, match=r"does not support reasoning \(thinking_mode=none\)"):
-        google_thinking("low", None, "none", None, {}, "gemini")
+        google_thinking(Asked("low", None, "none", "gemini"), None, {})

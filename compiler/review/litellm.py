@@ -289,26 +289,26 @@ def call_params(values: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str,
     effort, budget = given.pop("reasoning_effort", None), given.pop("reasoning_budget", None)
     sdk, model = spec.get("sdk") or "", str(spec.get("model_id"))
     valued = spec.get("valued_constraints") or {}
-    thinking = (effort, budget, spec.get("thinking_mode"))
+    asked = reasoning.Asked(effort, budget, spec.get("thinking_mode"), model)
     temperature = sent_temperature(
         given.pop("temperature", None), spec.get("listed_constraints") or (), valued
     )
     params: dict[str, Any] = given
     if sdk in ("anthropic", "bedrock_anthropic"):
         limit = params.get("max_tokens") or spec.get("max_tokens")
-        sent, adaptive = reasoning.anthropic_thinking(*thinking, limit, valued, model)
+        sent, adaptive = reasoning.anthropic_thinking(asked, limit, valued)
         if sent is not None:
             temperature = None
             params.update({"reasoning_effort": effort} if adaptive else {"thinking": sent})
     elif sdk in ("google", "vertexai"):
-        config = reasoning.google_thinking(*thinking, params.get("max_tokens"), valued, model)
+        config = reasoning.google_thinking(asked, params.get("max_tokens"), valued)
         if (config is not None and "thinking_level" in config) or config == {"thinking_budget": 0}:
             params["reasoning_effort"] = effort
         elif config is not None:
             params["thinking"] = {"type": "enabled", "budget_tokens": config["thinking_budget"]}
     else:
         of = reasoning.mistral_effort if sdk == "mistral" else reasoning.openai_effort
-        sent_effort = of(*thinking, model)
+        sent_effort = of(asked)
         if sent_effort is not None:
             params["reasoning_effort"] = sent_effort
             temperature = None if sdk != "mistral" else temperature

@@ -25,12 +25,21 @@ budget unfitted.  A refusal is a ``ValueError`` with Pipelex's reason.  Imported
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-__all__ = ["anthropic_thinking", "fit_budget", "google_thinking", "mistral_effort", "openai_effort"]
+__all__ = [
+    "Asked",
+    "anthropic_thinking",
+    "fit_budget",
+    "google_thinking",
+    "mistral_effort",
+    "openai_effort",
+]
 
 # pipelex.toml [inference.llm.effort_to_budget_maps.anthropic] (.gemini is the same)
 EFFORT_BUDGETS = {
@@ -53,12 +62,27 @@ MISTRAL_LEVELS |= dict.fromkeys(("minimal", "low", "medium", "high", "xhigh", "m
 ANSWER_RESERVE_DIVISOR = 4  # a quarter of max_tokens stays for the answer
 
 
+class Asked(NamedTuple):
+    """What a call asks of a model: a preset's ``reasoning_effort`` and ``reasoning_budget``
+    (None: not set), the model's ``thinking_mode`` (None: its spec says none) and its id."""
+
+    effort: str | None
+    budget: int | None
+    mode: Any
+    model: str
+
+    def thinks(self) -> bool:
+        """Whether reasoning is asked of a model whose spec gives its thinking_mode; raises for
+        a model that does not reason."""
+        if self.effort is None and self.budget is None:
+            return False
+        if self.mode == "none":
+            raise _refuse(self.model, "does not support reasoning (thinking_mode=none)")
+        return True
+
+
 def _refuse(model: str, why: str) -> ValueError:
     return ValueError(f"model {model!r} {why}")
-
-
-def _no_reasoning(model: str) -> ValueError:
-    return _refuse(model, "does not support reasoning (thinking_mode=none)")
 
 
 def fit_budget(budget: int, max_tokens: int | None, valued: Mapping[str, Any], model: str) -> int:
@@ -77,53 +101,39 @@ def fit_budget(budget: int, max_tokens: int | None, valued: Mapping[str, Any], m
     return fitted if least is None else max(fitted, least)
 
 
-def _effort(
-    effort: str | None,
-    budget: int | None,
-    mode: Any,
-    model: str,
-    api: str,
-    levels: Mapping[str, str | None],
-) -> str | None:
-    if effort is None and budget is None:
+def _effort(asked: Asked, api: str, levels: Mapping[str, str | None]) -> str | None:
+    if asked.mode is None:
+        return asked.effort  # no thinking_mode: as written (a budget has no form here)
+    if not asked.thinks():
         return None
-    if mode is None:
-        return effort  # no thinking_mode: as written (a budget has no form here)
-    if mode == "none":
-        raise _no_reasoning(model)
-    if mode == "adaptive":
-        raise _refuse(model, f"has thinking_mode=adaptive, which {api} does not take")
-    if effort is None:
-        raise _refuse(model, f"does not support reasoning_budget; {api} takes a reasoning_effort")
-    return levels.get(effort, effort)
+    if asked.mode == "adaptive":
+        raise _refuse(asked.model, f"has thinking_mode=adaptive, which {api} does not take")
+    if asked.effort is None:
+        why = f"does not support reasoning_budget; {api} takes a reasoning_effort"
+        raise _refuse(asked.model, why)
+    return levels.get(asked.effort, asked.effort)
 
 
-def openai_effort(effort: str | None, budget: int | None, mode: Any, model: str) -> str | None:
+def openai_effort(asked: Asked) -> str | None:
     """The ``reasoning_effort`` (chat) or ``reasoning.effort`` (responses) an OpenAI call sends."""
-    return _effort(effort, budget, mode, model, "OpenAI", OPENAI_LEVELS)
+    return _effort(asked, "OpenAI", OPENAI_LEVELS)
 
 
-def mistral_effort(effort: str | None, budget: int | None, mode: Any, model: str) -> str | None:
+def mistral_effort(asked: Asked) -> str | None:
     """The ``reasoning_effort`` a Mistral call sends (``none``: not sent; any other effort:
     ``"reasoning"``, Pipelex's one level for Mistral)."""
-    return _effort(effort, budget, mode, model, "Mistral", MISTRAL_LEVELS)
+    return _effort(asked, "Mistral", MISTRAL_LEVELS)
 
 
 def anthropic_thinking(
-    effort: str | None,
-    budget: int | None,
-    mode: Any,
-    max_tokens: int | None,
-    valued: Mapping[str, Any],
-    model: str,
+    asked: Asked, max_tokens: int | None, valued: Mapping[str, Any]
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The ``thinking`` and ``output_config`` an Anthropic call sends (None: not sent)."""
+    effort, budget, mode, model = asked
     if mode is None:
         return (None if budget is None else {"type": "enabled", "budget_tokens": budget}), None
-    if effort is None and budget is None:
+    if not asked.thinks():
         return None, None
-    if mode == "none":
-        raise _no_reasoning(model)
     if effort is not None:
         level = ANTHROPIC_LEVELS.get(effort, effort)
         if level is None:
@@ -132,28 +142,21 @@ def anthropic_thinking(
             return {"type": "adaptive"}, {"effort": level}
         budget = EFFORT_BUDGETS.get(effort, EFFORT_BUDGETS["medium"])
     elif mode == "adaptive":
-        raise _refuse(model, "uses adaptive thinking, which takes no reasoning_budget: set a "
-                      "reasoning_effort")  # fmt: skip
+        why = "uses adaptive thinking, which takes no reasoning_budget: set a reasoning_effort"
+        raise _refuse(model, why)
     assert budget is not None
-    fitted = fit_budget(budget, max_tokens, valued, model)
-    return {"type": "enabled", "budget_tokens": fitted}, None
+    return {"type": "enabled", "budget_tokens": fit_budget(budget, max_tokens, valued, model)}, None
 
 
 def google_thinking(
-    effort: str | None,
-    budget: int | None,
-    mode: Any,
-    max_tokens: int | None,
-    valued: Mapping[str, Any],
-    model: str,
+    asked: Asked, max_tokens: int | None, valued: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """The ``thinking_config`` a Gemini call sends (None: not sent)."""
+    effort, budget, mode, model = asked
     if mode is None:
         return None if budget is None else {"thinking_budget": budget}
-    if effort is None and budget is None:
+    if not asked.thinks():
         return None
-    if mode == "none":
-        raise _no_reasoning(model)
     if effort is not None:
         level = GOOGLE_LEVELS.get(effort, effort)
         if level is None:

@@ -153,7 +153,7 @@ def sdk_arguments(
     call: dict[str, Any] = {"model": record.model_id}
     client: dict[str, Any] = {}
     spec = record.spec
-    thinking = (effort, budget, spec.thinking_mode)
+    asked = reasoning.Asked(effort, budget, spec.thinking_mode, record.model_id)
     valued = spec.valued_constraints or {}
 
     def some(target: dict[str, Any], **items: Any) -> None:
@@ -163,9 +163,7 @@ def sdk_arguments(
         # Anthropic requires max_tokens: the preset's, else the model's limit
         # (temperature as extra_body: anthropic>=2 no longer has the keyword, the API takes it)
         some(call, max_tokens=max_tokens or spec.max_tokens)
-        sent, output_config = reasoning.anthropic_thinking(
-            *thinking, call.get("max_tokens"), valued, record.model_id
-        )
+        sent, output_config = reasoning.anthropic_thinking(asked, call.get("max_tokens"), valued)
         if sent is not None:  # thinking: no temperature (Pipelex suppresses it; the API too)
             call["thinking"] = sent
             some(call, extra_body={"output_config": output_config} if output_config else None)
@@ -186,7 +184,7 @@ def sdk_arguments(
         # the SDK adds /v1/...: an endpoint written as the API base (.../v1) loses it
         server = endpoint.removesuffix("/").removesuffix("/v1") if endpoint else None
         some(client, api_key=values.get("api_key"), server_url=server)
-        effort = reasoning.mistral_effort(*thinking, record.model_id)
+        effort = reasoning.mistral_effort(asked)
         some(call, temperature=temperature, max_tokens=max_tokens, reasoning_effort=effort)
         return SdkArguments(sdk, "mistralai.client.Mistral", client, "chat.complete", call)
     if sdk in ("google", "vertexai"):
@@ -201,9 +199,7 @@ def sdk_arguments(
         some(config, temperature=temperature, max_output_tokens=max_tokens)
         some(
             config,
-            thinking_config=reasoning.google_thinking(
-                *thinking, max_tokens, valued, record.model_id
-            ),
+            thinking_config=reasoning.google_thinking(asked, max_tokens, valued),
         )
         some(call, config=config)
         return SdkArguments(sdk, "google.genai.Client", client, "models.generate_content", call)
@@ -235,7 +231,7 @@ def sdk_arguments(
         some(client, organization=values.get("organization"), project=values.get("project"))
         name = "openai.OpenAI"
     some(client, default_headers=headers)
-    effort = reasoning.openai_effort(*thinking, record.model_id)
+    effort = reasoning.openai_effort(asked)
     if effort is not None:  # a reasoning call sends no temperature, as Pipelex's
         temperature = None
     if sdk in OPENAI_RESPONSES:
