@@ -149,6 +149,7 @@ def test_a_provider_option_that_looks_misspelt_is_a_warning(written: str, known:
         ("Bearer ${}", "`` is not a variable name"),
         ("${vault:KEY}", "unknown source `vault:` (use env: or secret:)"),
         ("${env:A|}", "`` is not a variable name"),
+        ("${A:-${B}}", "a default cannot hold a reference: write the value itself"),
     ],
 )
 def test_a_malformed_variable_reference_in_a_credential_is_an_error(value: str, why: str) -> None:

@@ -590,6 +590,37 @@ def test_reasoning_checks_name_the_field_and_the_inactive_profile(tmp_path: Path
     ) == [refused.format(label="error: ", note="")]
 
 
+def test_a_reasoning_setting_the_sdk_refuses_is_a_warning_with_pipelexs_reason(
+    tmp_path: Path,
+) -> None:
+    """Beyond thinking_mode "none": what Pipelex refuses when the call is made (a budget for an
+    OpenAI model, a budget that max_tokens cannot hold) is found at compile time, as a warning
+    (Pipelex boots with it), by the rule sdk_arguments and the LiteLLM export apply."""
+    models = (
+        '[defaults]\nsdk = "openai"\n[gpt]\nthinking_mode = "manual"\n[both]\n[img]\n'
+        'model_type = "img_gen"\n[claude]\nsdk = "anthropic"\nthinking_mode = "manual"\n'
+        "valued_constraints = { min_thinking_budget = 1024 }\n"
+    )
+    deck = DECK + (
+        '[llm.presets]\nb = { model = "gpt", temperature = 1, reasoning_budget = 2048 }\n'
+        'e = { model = "gpt", temperature = 1, reasoning_effort = "high" }\n'
+        'c = { model = "claude", temperature = 1, max_tokens = 1000, reasoning_effort = "low" }\n'
+    )
+    build = compiled(tmp_path, backends__openai_dot_toml=models, deck__1_llm_deck_dot_toml=deck)
+    assert [w for w in source_warnings(build) if "reasoning" in w] == [
+        "deck/1_llm_deck.toml:18:39: llm.presets.b.reasoning_budget: warning: preset `b` on model "
+        "gpt (backend openai, sdk openai): model 'gpt' does not support reasoning_budget; OpenAI "
+        "takes a reasoning_effort; Pipelex refuses the call\n  see also backends/openai.toml:3:1\n"
+        "  hint: change or remove the reasoning setting (the SDK arguments and the LiteLLM export "
+        "refuse it too)",
+        "deck/1_llm_deck.toml:20:61: llm.presets.c.reasoning_effort: warning: preset `c` on model "
+        "claude (backend openai, sdk anthropic): model 'claude' cannot think within "
+        "max_tokens=1000: raise max_tokens or remove the reasoning setting; Pipelex refuses the "
+        "call\n  see also backends/openai.toml:8:1\n  hint: change or remove the reasoning "
+        "setting (the SDK arguments and the LiteLLM export refuse it too)",
+    ]
+
+
 def test_a_waterfall_in_a_cycle_is_followed_once(tmp_path: Path) -> None:
     """Cycles are errors, but the resolve stage still records a bounded walk for each."""
     deck = DECK + '[llm.waterfalls]\nw = ["~w", "gpt"]\n'

@@ -289,7 +289,7 @@ def call_params(values: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str,
     effort, budget = given.pop("reasoning_effort", None), given.pop("reasoning_budget", None)
     sdk, model = spec.get("sdk") or "", str(spec.get("model_id"))
     valued = spec.get("valued_constraints") or {}
-    asked = reasoning.Asked(effort, budget, spec.get("thinking_mode"), model)
+    asked = reasoning.Asked.of(effort, budget, spec.get("thinking_mode"), model)
     temperature = sent_temperature(
         given.pop("temperature", None), spec.get("listed_constraints") or (), valued
     )

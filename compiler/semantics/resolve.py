@@ -26,6 +26,7 @@ from ..core.ir import (
     RefKind,
     Waterfall,
 )
+from ..runtime import reasoning
 from .decisions import (
     ChoiceTarget,
     DeckResolution,
@@ -302,6 +303,28 @@ def check_preset(config: Config, preset: Preset, resolution: Resolution) -> list
                 span=preset.field_spans[field],
                 related=[spec.span],
                 hint=f"remove {field}, or point the preset at a model that reasons",
+            )
+        )
+    asked = reasoning.Asked.of(
+        effort, preset.values.get("reasoning_budget"), thinks, spec.fields.get("model_id")
+    )
+    sdk = str(spec.fields.get("sdk") or "")
+    preset_max = wanted if isinstance(wanted, int) else None
+    valued = spec.fields.get("valued_constraints") or {}
+    refused = None  # thinking_mode "none" is the error above
+    if thinks != "none":
+        refused = reasoning.refusal(asked, sdk, preset_max, limit, valued)
+    if refused is not None:
+        field = "reasoning_budget" if asked.budget is not None else "reasoning_effort"
+        problems.append(
+            PresetValueError(
+                f"preset `{preset.name}` on model {spec.name} (backend {spec.backend}, sdk "
+                f"{sdk or 'unset'}): {refused}; Pipelex refuses the call",
+                span=preset.field_spans[field],
+                related=[spec.span],
+                hint="change or remove the reasoning setting (the SDK arguments and the LiteLLM "
+                "export refuse it too)",
+                severity=Severity.WARNING,
             )
         )
     fixed = spec.fixed_temperature

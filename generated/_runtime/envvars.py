@@ -16,9 +16,9 @@ the parts are tried in order: the first that is set and not empty gives the valu
 ``${env:A|secret:B|C}``; an ``env:`` part of such a chain accepts an empty value, as there).
 ``env:`` reads the environment; ``secret:`` and a bare part read the secret source, which is the
 environment unless the caller gives another.  deckc's own extension ``${NAME:-default}`` gives a
-default when NAME is unset or empty.  A reference none of whose parts is set, without a default,
-is *missing*.  Any other ``${`` is malformed.  Standard library only,
-no ``re``: the runtime imports this module in microseconds.
+default when NAME is unset or empty (a literal value: a ``${`` in it is malformed).  A reference
+none of whose parts is set, without a default, is *missing*.  Any other ``${`` is malformed.
+Standard library only, no ``re``: the runtime imports this module in microseconds.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ def _parse(body: str) -> Reference | str:
     if has_default:
         if not _is_name(name):
             return f"`{name}` is not a variable name"
+        if _OPEN in default:  # ${A:-${B}} would end at the first }: never what is meant
+            return "a default cannot hold a reference: write the value itself"
         return Reference((("secret", name),), default)
     parts: list[tuple[str, str]] = []
     for part in body.split("|"):

@@ -43,6 +43,7 @@ __all__ = [
     "google_thinking",
     "mistral_effort",
     "openai_effort",
+    "refusal",
 ]
 
 # pipelex.toml [inference.llm.effort_to_budget_maps.anthropic] (.gemini is the same)
@@ -72,8 +73,20 @@ class Asked(NamedTuple):
 
     effort: str | None
     budget: int | None
-    mode: Any
+    mode: str | None
     model: str
+
+    @classmethod
+    def of(cls, effort: object, budget: object, mode: object, model: object) -> Asked:
+        """As written in a preset and a spec: an effort of ``"auto"`` (the SDK's choice) is
+        none, and a ``thinking_mode`` other than Pipelex 0.92's three (the seed layout's
+        booleans) is unset."""
+        return cls(
+            effort if isinstance(effort, str) and effort != "auto" else None,
+            budget if isinstance(budget, int) and not isinstance(budget, bool) else None,
+            mode if isinstance(mode, str) and mode in ("none", "manual", "adaptive") else None,
+            str(model),
+        )
 
     def thinks(self) -> bool:
         """Whether reasoning is asked of a model whose spec gives its thinking_mode; raises for
@@ -170,3 +183,27 @@ def google_thinking(
         budget = EFFORT_BUDGETS.get(effort, EFFORT_BUDGETS["medium"])
     assert budget is not None
     return {"thinking_budget": fit_budget(budget, max_tokens, valued, model)}
+
+
+ANTHROPIC_SDKS = ("anthropic", "bedrock_anthropic")
+GOOGLE_SDKS = ("google", "vertexai")
+
+
+def refusal(
+    asked: Asked, sdk: str, max_tokens: int | None, limit: int | None, valued: Mapping[str, Any]
+) -> str | None:
+    """Why a call through ``sdk`` cannot send what is ``asked`` (Pipelex's reason), or None;
+    ``max_tokens`` is the call's (the preset's), ``limit`` the model's, which an Anthropic call
+    sends when the preset sets none."""
+    try:
+        if sdk in ANTHROPIC_SDKS:
+            anthropic_thinking(asked, max_tokens or limit, valued)
+        elif sdk in GOOGLE_SDKS:
+            google_thinking(asked, max_tokens, valued)
+        elif sdk == "mistral":
+            mistral_effort(asked)
+        else:
+            openai_effort(asked)
+    except ValueError as refused:
+        return str(refused)
+    return None

@@ -157,7 +157,7 @@ def sdk_arguments(
     call: dict[str, Any] = {"model": record.model_id}
     client: dict[str, Any] = {}
     spec = record.spec
-    asked = reasoning.Asked(effort, budget, spec.thinking_mode, record.model_id)
+    asked = reasoning.Asked.of(effort, budget, spec.thinking_mode, record.model_id)
     valued = spec.valued_constraints or {}
 
     def some(target: dict[str, Any], **items: Any) -> None:
