@@ -294,24 +294,25 @@ def call_params(values: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str,
         given.pop("temperature", None), spec.get("listed_constraints") or (), valued
     )
     params: dict[str, Any] = given
-    if sdk in ("anthropic", "bedrock_anthropic"):
+    if sdk in reasoning.ANTHROPIC_SDKS:
         limit = params.get("max_tokens") or spec.get("max_tokens")
         sent, adaptive = reasoning.anthropic_thinking(asked, limit, valued)
         if sent is not None:
             temperature = None
             params.update({"reasoning_effort": effort} if adaptive else {"thinking": sent})
-    elif sdk in ("google", "vertexai"):
+    elif sdk in reasoning.GOOGLE_SDKS:
         config = reasoning.google_thinking(asked, params.get("max_tokens"), valued)
         if (config is not None and "thinking_level" in config) or config == {"thinking_budget": 0}:
             params["reasoning_effort"] = effort
         elif config is not None:
             params["thinking"] = {"type": "enabled", "budget_tokens": config["thinking_budget"]}
     else:
-        of = reasoning.mistral_effort if sdk == "mistral" else reasoning.openai_effort
-        sent_effort = of(asked)
+        mistral = sdk == "mistral"
+        sent_effort = (reasoning.mistral_effort if mistral else reasoning.openai_effort)(asked)
         if sent_effort is not None:
             params["reasoning_effort"] = sent_effort
-            temperature = None if sdk != "mistral" else temperature
+            if not mistral:  # Mistral's worker keeps the temperature
+                temperature = None
     return params if temperature is None else {"temperature": temperature, **params}
 
 

@@ -42,6 +42,9 @@ __all__ = [
     "refusal",
 ]
 
+# the SDKs that think with a budget, Anthropic's and Google's (the others take an effort)
+ANTHROPIC_SDKS = ("anthropic", "bedrock_anthropic")
+GOOGLE_SDKS = ("google", "vertexai")
 # pipelex.toml [inference.llm.effort_to_budget_maps.anthropic] (.gemini is the same)
 EFFORT_BUDGETS = {
     "minimal": 512,
@@ -179,10 +182,6 @@ def google_thinking(
         budget = EFFORT_BUDGETS.get(effort, EFFORT_BUDGETS["medium"])
     assert budget is not None
     return {"thinking_budget": fit_budget(budget, max_tokens, valued, model)}
-
-
-ANTHROPIC_SDKS = ("anthropic", "bedrock_anthropic")
-GOOGLE_SDKS = ("google", "vertexai")
 
 
 def refusal(

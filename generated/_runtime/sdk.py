@@ -163,7 +163,7 @@ def sdk_arguments(
     def some(target: dict[str, Any], **items: Any) -> None:
         target.update({k: v for k, v in items.items() if v is not None and v != {}})
 
-    if sdk in ("anthropic", "bedrock_anthropic"):
+    if sdk in reasoning.ANTHROPIC_SDKS:
         # Anthropic requires max_tokens: the preset's, else the model's limit
         # (temperature as extra_body: anthropic>=2 no longer has the keyword, the API takes it)
         some(call, max_tokens=max_tokens or spec.max_tokens)
@@ -191,7 +191,7 @@ def sdk_arguments(
         effort = reasoning.mistral_effort(asked)
         some(call, temperature=temperature, max_tokens=max_tokens, reasoning_effort=effort)
         return SdkArguments(sdk, "mistralai.client.Mistral", client, "chat.complete", call)
-    if sdk in ("google", "vertexai"):
+    if sdk in reasoning.GOOGLE_SDKS:
         if sdk == "vertexai":
             client["vertexai"] = True
             some(client, project=values.get("gcp_project_id"), location=values.get("gcp_location"))
