@@ -37,9 +37,11 @@ class Call:
 
     @property
     def key(self) -> str:
-        """The credential the request carries: Anthropic's header, else the bearer token."""
-        if "x-api-key" in self.headers:
-            return self.headers["x-api-key"]
+        """The credential the request carries: Anthropic's or Azure's header, else the bearer
+        token."""
+        for header in ("x-api-key", "api-key"):
+            if header in self.headers:
+                return self.headers[header]
         return self.headers.get("authorization", "").removeprefix("Bearer ")
 
 
@@ -115,6 +117,7 @@ def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
                 self.reply(200, {"access_token": ACCESS_TOKEN, "expires_in": 3600})
                 return
             backend, _, path = self.path.lstrip("/").partition("/")
+            path = path.partition("?")[0]  # Azure's ?api-version=
             headers = {name.lower(): value for name, value in self.headers.items()}
             call = Call(backend, "/" + path, headers, json.loads(raw or b"{}"))
             provider.calls.append(call)

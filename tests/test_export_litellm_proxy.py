@@ -1,5 +1,6 @@
 """The export of ``deckc export litellm`` loaded by a real LiteLLM proxy on 127.0.0.1, its
-backends' endpoint variables pointing at a fake OpenAI-compatible provider on loopback: the
+backends' endpoint variables (read by the proxy) pointing at a fake provider on loopback (two
+OpenAI-compatible backends and an Azure OpenAI one, through its Responses API): the
 proxy lists exactly the profile's handles, aliases and presets; each of them reaches the provider
 as the lockfile's ``model_id`` with the preset's parameters; ``x-litellm-model-id`` names the
 lockfile's backend and handle; a failing first entry of a fallback chain is answered by the next
@@ -27,7 +28,11 @@ from tests.gateway import PROXY_KEY, chat, client, runtime_of
 from tests.test_online import litellm_running, require_litellm
 
 FAILING = "vendor/flaky-0"  # the model_id the fake provider always fails
-KEYS = {"PRIMARY_KEY": "sk-fake-primary-3e1", "SECONDARY_KEY": "sk-fake-secondary-9a0"}
+KEYS = {
+    "PRIMARY_KEY": "sk-fake-primary-3e1",
+    "SECONDARY_KEY": "sk-fake-secondary-9a0",
+    "AZURE_KEY": "az-fake-7d2",
+}
 
 CONFIG = {
     "backends.toml": """\
@@ -38,6 +43,18 @@ api_key = "${PRIMARY_KEY}"
 [secondary]
 endpoint = "${SECONDARY_BASE}"
 api_key = "${SECONDARY_KEY}"
+
+[azure_openai]
+endpoint = "${AZURE_BASE}"
+api_key = "${AZURE_KEY}"
+api_version = "2025-03-01-preview"
+""",
+    "backends/azure_openai.toml": """\
+[models.deep]
+sdk = "azure_openai_responses"
+model_id = "deep-deployment"
+max_tokens = 4096
+costs = { input = 1, output = 2 }
 """,
     "backends/primary.toml": """\
 [defaults]
@@ -70,7 +87,7 @@ active = "main"
 
 [profiles.main]
 default = "primary"
-fallback_order = ["secondary"]
+fallback_order = ["secondary", "azure_openai"]
 """,
     "deck/base_deck.toml": """\
 [aliases]
@@ -114,11 +131,13 @@ def proxy(
     result = run("export", "litellm", "--config-dir", str(config_dir), "--out", str(config))
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith(
-        "the proxy reads: PRIMARY_BASE, PRIMARY_KEY, SECONDARY_BASE, SECONDARY_KEY\n"
+        "the proxy reads: AZURE_BASE, AZURE_KEY, PRIMARY_BASE, PRIMARY_KEY, SECONDARY_BASE, "
+        "SECONDARY_KEY\n"
     )
     env = {
         "PRIMARY_BASE": f"{provider.base}/primary/v1",
         "SECONDARY_BASE": f"{provider.base}/secondary/v1",
+        "AZURE_BASE": f"{provider.base}/azure_openai",
         "LITELLM_MASTER_KEY": PROXY_KEY,
         **KEYS,
     }
@@ -131,7 +150,7 @@ def test_the_proxy_lists_exactly_the_profiles_names(proxy: str) -> None:
     with client() as http:
         listed = http.get(f"{proxy}/v1/models").json()
     names = sorted(entry["id"] for entry in listed["data"])
-    handles = ["backup", "fast", "flaky", "smart"]
+    handles = ["backup", "deep", "fast", "flaky", "smart"]
     assert names == sorted([*handles, "best", "resilient", "precise", "careful"])
 
 
@@ -140,6 +159,8 @@ EXPECTED = {
     "fast": ("primary", "fast", "primary/fast", {}),
     "smart": ("primary", "smart", "primary/smart", {}),
     "backup": ("secondary", "backup", "secondary/backup", {}),
+    # Azure's Responses API: the deployment's model_info mode "responses"
+    "deep": ("azure_openai", "deep", "azure_openai/deep", {}),
     "best": ("primary", "smart", "primary/smart", {}),
     "precise": ("primary", "fast", "primary/fast#precise", {"temperature": 0.2, "max_tokens": 256}),
     "careful": ("primary", "smart", "primary/smart#careful", {"temperature": 0.7}),
@@ -165,9 +186,10 @@ def test_each_name_reaches_the_provider_as_the_lockfiles_model_id(
     assert response.headers["x-litellm-model-id"].split("#")[0] == f"{backend}/{handle}"
     call = provider.calls[before]
     assert len(provider.calls) == before + 1
-    assert (call.backend, call.path) == (backend, "/v1/chat/completions")
+    path = "/openai/responses" if backend == "azure_openai" else "/v1/chat/completions"
+    assert (call.backend, call.path) == (backend, path)
     assert call.model == spec["model_id"]
-    assert call.key == KEYS[f"{backend.upper()}_KEY"]
+    assert call.key == KEYS[f"{backend.split('_')[0].upper()}_KEY"]
     for key, value in params.items():
         assert call.body[key] == value, key
     assert "temperature" in call.body or "temperature" not in params
