@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from ..core.ir import ModelType
 from ..core.naming import did_you_mean
 from ..emit.lock import Lockfile, Resolution
+from ..runtime.costs import exact
 from .explain import UnknownName
 
 UNIT = "USD per million tokens"
@@ -93,7 +93,7 @@ def _row(
 
 def figure(value: float) -> str:
     """A cost as written by hand: 15.0 -> 15, 0.165 -> 0.165."""
-    return format(Decimal(repr(value)).normalize(), "f")
+    return format(exact(value).normalize(), "f")
 
 
 def render_text(table: CostTable) -> str:

@@ -29,13 +29,12 @@ from typing import Any
 from ..core.ir import ModelType, is_secret_key
 from ..emit.lock import Answers, Backend, Deck, Lockfile, Resolution
 from ..runtime import envvars, reasoning, references
-from ..runtime.costs import cached_input_price
+from ..runtime.costs import MILLION, cached_input_price, exact
 from ..runtime.sdk import sent_temperature
 
 __all__ = ["ENV_PREFIX", "Export", "ExportRefused", "export", "prefix_of"]
 
 ENV_PREFIX = "os.environ/"
-PER_TOKEN = Decimal(1_000_000)  # deckc's costs are USD per million tokens
 
 # The LiteLLM provider prefix of a backend, by backend name first (providers that Pipelex calls
 # through its OpenAI SDK), then by SDK.  ``None``: ``openai/`` with an explicit ``api_base``.
@@ -113,7 +112,7 @@ def prefix_of(backend: str, sdk: str | None) -> str | None:
 
 def per_token(per_million: float | int) -> Decimal:
     """An exact USD-per-token price from deckc's per-million one (0.17 -> 0.00000017)."""
-    return (Decimal(repr(per_million)) / PER_TOKEN).normalize()
+    return (exact(per_million) / MILLION).normalize()
 
 
 class _Exporter:
@@ -221,9 +220,7 @@ class _Exporter:
             info["input_cost_per_token"] = per_token(costs["input"])
             # what deck.cost charges for an input token read from the cache (for a model it
             # does not know, LiteLLM otherwise counts those as free)
-            info["cache_read_input_token_cost"] = (
-                cached_input_price(costs) / PER_TOKEN
-            ).normalize()
+            info["cache_read_input_token_cost"] = (cached_input_price(costs) / MILLION).normalize()
         if "output" in costs:
             info["output_cost_per_token"] = per_token(costs["output"])
         if isinstance(spec.get("max_tokens"), int):

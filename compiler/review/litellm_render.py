@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..core.resources import load_schema
+from ..runtime.costs import exact
 from .litellm import ENV_PREFIX, Export
 
 __all__ = ["SCHEMA", "problems", "render"]
@@ -86,7 +87,7 @@ def _scalar(value: Any) -> str:
         text = format(value, "f")
         return text if "." in text else f"{text}.0"
     if isinstance(value, float):
-        return _scalar(Decimal(repr(value)))
+        return _scalar(exact(value))
     if value is None or isinstance(value, (bool, int, str)):
         return json.dumps(value, ensure_ascii=True)
     raise TypeError(f"cannot write {type(value).__name__} as YAML")

@@ -41,6 +41,7 @@ from typing import Any
 
 from ..core.errors import CompileFailed, DeckError, Location, Severity
 from ..core.ir import Config, ModelSpec, ModelType
+from ..runtime.costs import MILLION, exact
 
 # LiteLLM's provider prefixes, by deckc sdk and by the usual backend names
 PROVIDER_PREFIXES: Mapping[str, str] = {
@@ -65,7 +66,6 @@ COST_FIELDS: Mapping[str, str] = {
 }
 _NUMBERS = (*COST_FIELDS.values(),)
 _SKIPPED_ENTRIES = frozenset({"sample_spec"})  # LiteLLM's documentation entry, not a model
-MILLION = Decimal(1_000_000)
 
 
 class ReferenceFileError(DeckError):
@@ -229,10 +229,10 @@ def _costs(spec: ModelSpec, entry: Mapping[str, Any], where: str) -> list[DeckEr
     findings: list[DeckError] = []
     for category, field in COST_FIELDS.items():
         ours, per_token = costs.get(category), entry.get(field)
-        if type(ours) not in (int, float) or per_token is None:
+        if not isinstance(ours, (int, float)) or isinstance(ours, bool) or per_token is None:
             continue
-        written = Decimal(repr(ours))
-        theirs = Decimal(repr(per_token)) * MILLION
+        written = exact(ours)
+        theirs = exact(per_token) * MILLION
         if written == theirs:
             continue
         path = (*spec.span.key_path, "costs", category)

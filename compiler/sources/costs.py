@@ -12,10 +12,10 @@ of cheap models: they cannot be told apart, and are left alone.)
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from decimal import Decimal
 from typing import Any
 
 from ..core.errors import DeckError, KeyPath, SchemaError, Severity
+from ..runtime.costs import exact
 from .load import SourceFile
 
 PER_MILLION_FLOOR = 0.01  # USD per million tokens: a cent
@@ -63,4 +63,4 @@ def _cost_tables(data: Mapping[str, Any]) -> Iterator[tuple[KeyPath, Mapping[str
 
 def _times_1000(value: float) -> str:
     """``value`` * 1000 as written by hand (0.00015 -> 0.15, not 0.15000000000000002)."""
-    return format((Decimal(repr(value)) * 1000).normalize(), "f")
+    return format((exact(value) * 1000).normalize(), "f")

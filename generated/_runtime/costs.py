@@ -25,15 +25,21 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["MILLION", "cached_input_price", "call_cost"]
+__all__ = ["MILLION", "cached_input_price", "call_cost", "exact"]
 
 MILLION = Decimal(1_000_000)
 HALF = Decimal("0.5")
 
 
+def exact(value: float) -> Decimal:
+    """A number as written: read through its shortest ``repr`` (``0.15``, never the binary
+    float's ``0.1499999999999999944...``).  The one reading of a price, deckc's tools' too."""
+    return Decimal(repr(value))
+
+
 def _price(costs: Mapping[str, float], key: str) -> Decimal:
     value = costs.get(key)
-    return Decimal(repr(value)) if value else Decimal(0)
+    return exact(value) if value else Decimal(0)
 
 
 def cached_input_price(costs: Mapping[str, float]) -> Decimal:
