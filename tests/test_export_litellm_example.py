@@ -258,9 +258,12 @@ CHAINS = fallback_chains()
 @pytest.mark.network
 @pytest.mark.parametrize("alias", sorted(CHAINS))
 def test_a_failing_first_entry_falls_back_to_the_next(
-    proxy: str, provider: FakeProvider, alias: str
+    proxy: str, provider: FakeProvider, deck: ModuleType, alias: str
 ) -> None:
     first, then = CHAINS[alias]
+    # what an application retrying with the runtime's candidates would try, the proxy tries
+    tried = [record.model for record in deck.candidates(alias, profile=PROFILE)]
+    assert tried[:2] == [first, then]
     failing = LOCK.spec(ModelType.LLM, ANSWERS.routing[first].backend or "", first)["model_id"]
     then_backend = ANSWERS.routing[then].backend or ""
     then_id = LOCK.spec(ModelType.LLM, then_backend, then)["model_id"]

@@ -296,16 +296,8 @@ def _deck_view(
     deck = lock.decks.get(model_type, L.Deck(aliases={}))
     empty = L.Answers({}, {}, {}, {})
     answers = [lock.profiles[p].answers.get(model_type, empty) for p in profiles]
-    models = sorted({m for named in lock.models.get(model_type, {}).values() for m in named})
-    declared = {
-        Declared.MODEL: set(models),
-        Declared.ALIAS: set(deck.aliases),
-        Declared.WATERFALL: set(deck.waterfalls),
-    }
+    declared = _declared(lock, model_type, deck)
     lookup_order = Dialect(lock.dialect).bare_lookup
-
-    def bare_kind(name: str) -> Declared:
-        return next(kind for kind in lookup_order if name in declared[kind])
 
     def answer(kind: Declared, name: str, data: L.Answers) -> Entry:
         if kind is Declared.MODEL:
@@ -318,8 +310,8 @@ def _deck_view(
         table = data.aliases if kind is Declared.ALIAS else data.waterfalls
         return specs.entry(model_type, table[name])
 
-    names = sorted({n for kind in lookup_order for n in declared[kind]})
-    kinds = {name: bare_kind(name) for name in names}
+    kinds = _bare_kinds(declared, lookup_order)
+    names = list(kinds)
     sections = tuple(
         HandleSection(
             f"_handles_{model_type.value}_{number}",
@@ -337,12 +329,16 @@ def _deck_view(
         for name in declared[kind]
         if kinds.get(name) is not kind
     )
-    candidate_names, candidate_rows = _candidates(
-        deck,
-        profiles,
-        answers,
-        kinds,
-        lambda model, backend: specs.index[(backend, model, model_type.value)],
+    candidates = _candidates(
+        deck, answers, kinds, lambda model, backend: specs.index[(backend, model, model_type.value)]
+    )
+    # only the handles with more than one candidate under some profile (the others: the answer)
+    candidate_names = tuple(
+        sorted(key for key, rows in candidates.items() if any(len(row) > 1 for row in rows))
+    )
+    candidate_rows = tuple(
+        (profile, tuple(candidates[key][at] for key in candidate_names))
+        for at, profile in enumerate(profiles)
     )
     preset_names = tuple(sorted(deck.presets))
     return DeckView(
@@ -378,21 +374,61 @@ def _deck_view(
     )
 
 
+def _declared(lock: L.Lockfile, model_type: ModelType, deck: L.Deck) -> dict[Declared, set[str]]:
+    """The names each kind declares: models (on any backend), aliases, waterfalls."""
+    models = {m for named in lock.models.get(model_type, {}).values() for m in named}
+    return {
+        Declared.MODEL: models,
+        Declared.ALIAS: set(deck.aliases),
+        Declared.WATERFALL: set(deck.waterfalls),
+    }
+
+
+def _bare_kinds(
+    declared: Mapping[Declared, set[str]], lookup_order: Sequence[Declared]
+) -> dict[str, Declared]:
+    """Every declared name, sorted, with the kind a bare reference to it means (the layout's
+    look-up order)."""
+    names = sorted({n for kind in lookup_order for n in declared[kind]})
+    return {name: next(k for k in lookup_order if name in declared[k]) for name in names}
+
+
+def failover(
+    lock: L.Lockfile, model_type: ModelType
+) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """profile -> handle (bare, ``@alias``, ``~waterfall``) -> its failover candidates as
+    (backend, model), from the walk whose result ``deck.candidates`` returns at run time: the
+    first is the handle's answer, the rest what to try after a provider error."""
+    deck = lock.decks.get(model_type, L.Deck(aliases={}))
+    empty = L.Answers({}, {}, {}, {})
+    profiles = tuple(lock.profiles)
+    answers = [lock.profiles[p].answers.get(model_type, empty) for p in profiles]
+    kinds = _bare_kinds(_declared(lock, model_type, deck), Dialect(lock.dialect).bare_lookup)
+    pairs: dict[tuple[str, str], int] = {}
+    table = _candidates(
+        deck, answers, kinds, lambda model, backend: pairs.setdefault((backend, model), len(pairs))
+    )
+    by_index = list(pairs)
+    return {
+        profile: {key: [by_index[at] for at, _ in rows[p]] for key, rows in table.items()}
+        for p, profile in enumerate(profiles)
+    }
+
+
 Candidate = tuple[int, tuple[str, ...]]  # (index of the spec, names followed)
 
 
 def _candidates(
     deck: L.Deck,
-    profiles: tuple[str, ...],
     answers: list[L.Answers],
     kinds: Mapping[str, Declared],
     index_of: Callable[[str, str], int],
-) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[tuple[Candidate, ...], ...]], ...]]:
-    """The failover candidates of every alias and waterfall: each entry of a fallback chain (a
-    list alias, a waterfall) that is available under the profile, in order, nested chains
-    flattened, a model reached twice kept once.  The resolver picks the first available entry;
-    the rest is what an application retries after a provider error.  Only the handles with more
-    than one candidate under some profile are kept (the others: ``resolve``'s answer alone)."""
+) -> dict[str, list[tuple[Candidate, ...]]]:
+    """The failover candidates of every handle (bare, and ``@alias`` / ``~waterfall``), per
+    profile in the order of ``answers``: each entry of a fallback chain (a list alias, a
+    waterfall) that is available under the profile, in order, nested chains flattened, a model
+    reached twice kept once.  The resolver picks the first available entry; the rest is what an
+    application retries after a provider error."""
     chains: dict[Declared, Mapping[str, Any]] = {
         Declared.ALIAS: deck.aliases,
         Declared.WATERFALL: deck.waterfalls,
@@ -476,15 +512,10 @@ def _candidates(
         for name in chains[kind]
     ]
     memos: list[dict[Node, list[Candidate]]] = [{} for _ in answers]
-    table = {
+    return {
         key: [tuple(of(kind, name, data, memo)) for data, memo in zip(answers, memos, strict=True)]
         for key, kind, name in keys
     }
-    names = tuple(sorted(key for key, rows in table.items() if any(len(r) > 1 for r in rows)))
-    rows = tuple(
-        (profile, tuple(table[key][at] for key in names)) for at, profile in enumerate(profiles)
-    )
-    return names, rows
 
 
 def _choice_settings(lock: L.Lockfile, model_type: ModelType, deck: L.Deck) -> Frozen:

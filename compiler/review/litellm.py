@@ -2,7 +2,8 @@
 
 Presents the lockfile's recorded answers, never re-deriving them: the handles a profile serves are
 its ``routing`` entries that name a backend, an alias or a preset goes where its ``Resolution``
-says, and a fallback chain continues with the entries after the one its resolution chose.
+says, and a fallback chain continues with its failover candidates, as the generated runtime's
+``deck.candidates`` lists them (:func:`~deckc.emit.views.failover`).
 
 - every served LLM handle is one deployment (``model_name`` = the handle, ``model_info.id`` =
   ``<backend>/<handle>``, never a LiteLLM wildcard), with the provider prefix of its backend and
@@ -10,7 +11,8 @@ says, and a fallback chain continues with the entries after the one its resoluti
 - an alias of one name is a ``router_settings.model_group_alias`` entry to the handle it resolves
   to; a fallback chain (a list alias, a waterfall) is a model group of its own, served by the
   handle its resolution chose, with ``router_settings.fallbacks`` keyed by its name (LiteLLM does
-  not apply fallbacks keyed by a ``model_group_alias``: LiteLLM issue #10317);
+  not apply fallbacks keyed by a ``model_group_alias``: LiteLLM issue #10317): the rest of its
+  failover candidates, those ``deck.candidates`` gives at run time;
 - a preset is a model group of its own carrying its ``temperature``, ``max_tokens`` and
   ``reasoning_effort`` (named ``$preset`` when an alias or a handle already has its name).
 
@@ -28,6 +30,7 @@ from typing import Any
 
 from ..core.ir import ModelType, is_secret_key
 from ..emit.lock import Answers, Backend, Deck, Lockfile, Resolution
+from ..emit.views import failover
 from ..runtime import envvars, reasoning, references
 from ..runtime.costs import MILLION, cached_input_price, exact
 from ..runtime.sdk import sent_temperature
@@ -252,23 +255,6 @@ def _answers(lock: Lockfile, profile: str) -> tuple[Answers, Deck]:
     return answers or Answers(routing={}, aliases={}, waterfalls={}, presets={}), deck
 
 
-def _next_targets(
-    chain: tuple[str, ...], chosen: Resolution, answers: Answers, served: Mapping[str, str]
-) -> list[str]:
-    """The handles the entries after the chosen one resolve to (as recorded), in order."""
-    picked = chosen.path[1] if len(chosen.path) > 1 else None
-    entries = list(chain)
-    rest = entries[entries.index(picked) + 1 :] if picked in entries else []
-    targets: list[str] = []
-    for entry in rest:
-        _, name = references.parse(entry)
-        recorded = answers.aliases.get(name) or answers.waterfalls.get(name)
-        model = recorded.model if recorded is not None else name
-        if model is not None and model in served and model != chosen.model and model not in targets:
-            targets.append(model)
-    return targets
-
-
 def call_params(values: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters a deployment of the model ``spec`` carries, given a preset's ``values``
     (none for a handle's), by the runtime's rules: the temperature a call sends to this model
@@ -332,28 +318,28 @@ def export(
     taken = set(served)
     group_alias: dict[str, str] = {}
     fallbacks: list[dict[str, list[str]]] = []
-    chains: dict[str, tuple[tuple[str, ...], Resolution]] = {}
+    chains: dict[str, tuple[str, Resolution]] = {}  # group -> its spelled handle, resolution
     for alias, resolution in sorted(answers.aliases.items()):
-        target = deck.aliases.get(alias)
         if resolution.model is None or resolution.backend is None:
             out.notes.append(f"alias `{alias}` is not exported: {resolution.unavailable}")
-        elif isinstance(target, tuple):
-            chains[alias] = (target, resolution)
+        elif isinstance(deck.aliases.get(alias), tuple):
+            chains[alias] = (references.spell(references.ALIAS, alias), resolution)
         else:
             group_alias[alias] = resolution.model
     for waterfall, resolution in sorted(answers.waterfalls.items()):
         if resolution.model is None or resolution.backend is None:
             out.notes.append(f"waterfall `{waterfall}` is not exported: {resolution.unavailable}")
         else:
-            chains[waterfall] = (deck.waterfalls.get(waterfall, ()), resolution)
+            chains[waterfall] = (references.spell(references.WATERFALL, waterfall), resolution)
     taken |= set(group_alias)
-    for group, (chain, resolution) in sorted(chains.items()):
+    candidates = failover(lock, ModelType.LLM)[name]  # what deck.candidates gives at run time
+    for group, (handle, resolution) in sorted(chains.items()):
         assert resolution.backend is not None and resolution.model is not None
         entry = out.deployment(group, resolution.backend, resolution.model, group)
         if entry is not None:
             model_list.append(entry)
         taken.add(group)
-        targets = _next_targets(chain, resolution, answers, served)
+        targets = [m for _, m in candidates.get(handle, ()) if m != resolution.model]
         if targets:
             fallbacks.append({group: targets})
     for preset, resolution in sorted(answers.presets.items()):
